@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The bundle-size budget: what an app pays, gzipped, for importing Tether.
+ *
+ * Each budget bundles its modules the way an app's bundler would (esbuild with
+ * `bundle, minify, format: 'esm', platform: 'browser'`, every dependency inside), gzips
+ * the result at level 9 and compares it with its limit. Exits 1 when any budget is over.
+ * `dist/tether.js` (the no-bundler browser file) is reported too, for information only.
+ *
+ * Usage: node scripts/size.mjs
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** "At most 10 KB" gzipped, read strictly: 10,000 bytes. */
+const CORE_LIMIT = 10_000;
+/** A framework binding may add at most this much on top of the core. */
+const BINDING_LIMIT = 1_500;
+
+/**
+ * What is measured. `modules` are re-exported from one entry, so the bundle holds exactly
+ * what an app importing all of them gets; `external` lists what the app brings anyway
+ * (peer dependencies such as react or vue), which does not count.
+ */
+const budgets = [
+  { name: 'core (tether-rpc)', modules: ['src/core/index.ts'], limit: CORE_LIMIT },
+  // { name: 'core + react', modules: ['src/core/index.ts', 'src/react/index.ts'], external: ['react'], limit: CORE_LIMIT + BINDING_LIMIT },
+  // { name: 'core + vue', modules: ['src/core/index.ts', 'src/vue/index.ts'], external: ['vue'], limit: CORE_LIMIT + BINDING_LIMIT },
+];
+
+const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+/** Bundle `modules` as an app would; returns the minified bytes and the biggest contributors. */
+async function measure({ modules, external = [] }) {
+  const contents = modules.map((m) => `export * from ${JSON.stringify(resolve(root, m))};`).join('\n');
+  const result = await build({
+    stdin: { contents, resolveDir: root, sourcefile: 'size-entry.ts', loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    external,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
+  const top = Object.entries(inputs)
+    .map(([file, { bytesInOutput }]) => ({ file, bytes: bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+  return { min: code.length, gz: gzip(code), top };
+}
+
+const fmt = (n) => n.toLocaleString('en-US');
+const rows = [];
+const over = [];
+for (const b of budgets) {
+  let m;
+  try {
+    m = await measure(b);
+  } catch (error) {
+    console.error(`size: could not bundle ${b.name}:\n${error.message ?? error}`);
+    process.exit(1);
+  }
+  const ok = m.gz <= b.limit;
+  if (!ok) over.push({ ...b, ...m });
+  rows.push([b.name, fmt(m.min), fmt(m.gz), fmt(b.limit), ok ? 'ok' : `OVER by ${fmt(m.gz - b.limit)}`]);
+}
+
+const browserFile = resolve(root, 'dist/tether.js');
+if (existsSync(browserFile)) {
+  const bytes = readFileSync(browserFile);
+  rows.push(['dist/tether.js (info)', fmt(bytes.length), fmt(gzip(bytes)), '-', '-']);
+} else {
+  rows.push(['dist/tether.js (info)', '-', '-', '-', 'not built']);
+}
+
+const header = ['bundle', 'minified B', 'gzip -9 B', 'limit B', 'status'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+
+if (over.length) {
+  for (const b of over) {
+    console.error(`\n${b.name} is over its budget. Largest inputs (minified bytes before gzip):`);
+    for (const { file, bytes } of b.top.slice(0, 10)) {
+      const name = file.startsWith('<stdin>') ? file : relative(root, resolve(root, file));
+      console.error(`  ${fmt(bytes).padStart(8)}  ${name}`);
+    }
+  }
+  process.exit(1);
+}

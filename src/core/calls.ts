@@ -1,0 +1,140 @@
+/**
+ * The call manager: every request waiting for an answer, and the outbox of those not yet
+ * sent on the current connection. A call settles exactly once (the entry is deleted before
+ * it settles) and always settles: its deadline timer starts when the call is made, so time
+ * spent in the outbox counts. Calls whose answer was lost with a connection go back into
+ * the outbox and are resent with the same id, which the gateway answers at most once.
+ * Control requests (auth, probes, room joins) belong to one socket: never queued, never resent.
+ */
+import { AbortError, OfflineError, TimeoutError, toRpcError } from './errors.ts';
+import type { Timers } from './options.ts';
+import type { WireError } from '../protocol/server-frames.ts';
+
+interface Entry {
+  id: string;
+  method: string;
+  params: unknown;
+  control: boolean;
+  /** Resent once already after a `TokenExpired` answer. */
+  retried?: boolean;
+  timer: unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  unlisten?: () => void;
+}
+
+export interface CallsOptions {
+  timers: Timers;
+  generateId(): string;
+  /** Send a frame on the current socket; false when there is no open socket. */
+  send(frame: string): boolean;
+  /** Most user calls in the outbox. */
+  limit: number;
+  /** The outbox size may have changed. */
+  onQueue(size: number): void;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  control?: boolean;
+}
+
+export type Calls = ReturnType<typeof createCalls>;
+
+export function createCalls(o: CallsOptions) {
+  const entries = new Map<string, Entry>();
+  const outbox = new Set<Entry>();
+  let live = false;
+
+  const changed = () => o.onQueue(outbox.size);
+  const transmit = (e: Entry) =>
+    o.send(JSON.stringify({ jsonrpc: '2.0', id: e.id, method: e.method, params: e.params }));
+
+  function settle(e: Entry, error?: unknown, value?: unknown) {
+    if (!entries.delete(e.id)) return;
+    if (outbox.delete(e)) changed();
+    o.timers.clearTimeout(e.timer);
+    e.unlisten?.();
+    if (error) e.reject(error);
+    else e.resolve(value);
+  }
+
+  function flush() {
+    for (const e of outbox) {
+      if (!live || !transmit(e)) break;
+      outbox.delete(e);
+    }
+    changed();
+  }
+
+  return {
+    request(method: string, params: unknown, { timeoutMs, signal, control = false }: RequestOptions) {
+      return new Promise<unknown>((resolve, reject) => {
+        if (signal?.aborted) return reject(new AbortError(`${method} aborted`));
+        if (!control && !live && outbox.size >= o.limit) return reject(new OfflineError('Outbox full'));
+        const e: Entry = {
+          id: o.generateId(),
+          method,
+          params,
+          control,
+          resolve,
+          reject,
+          timer: o.timers.setTimeout(() => settle(e, new TimeoutError(`${method} timed out after ${timeoutMs} ms`)), timeoutMs),
+        };
+        if (signal) {
+          const abort = () => settle(e, new AbortError(`${method} aborted`));
+          signal.addEventListener('abort', abort);
+          e.unlisten = () => signal.removeEventListener('abort', abort);
+        }
+        entries.set(e.id, e);
+        if (control) {
+          if (!transmit(e)) settle(e, new OfflineError('Not connected'));
+        } else if (!live || !transmit(e)) {
+          outbox.add(e);
+          changed();
+        }
+      });
+    },
+
+    /** Settle the call a result or error frame answers; unknown ids (answers after a deadline) are ignored. */
+    answer(id: unknown, error: WireError | undefined, result?: unknown) {
+      const e = entries.get(String(id));
+      if (e) settle(e, error && toRpcError(error), result);
+    },
+
+    /** Put a call refused for an expired token back in the outbox, once. */
+    requeue(id: unknown): boolean {
+      const e = entries.get(String(id));
+      if (!e || e.control || e.retried) return false;
+      e.retried = true;
+      outbox.add(e);
+      changed();
+      return true;
+    },
+
+    /** The connection is authenticated (or lost): send the outbox in call order. */
+    setLive(value: boolean) {
+      live = value;
+      if (live) flush();
+    },
+    flush,
+
+    /** The socket is gone: control requests fail, user calls wait to be resent. */
+    drop(error: Error) {
+      live = false;
+      for (const e of entries.values()) {
+        if (e.control) settle(e, error);
+        else outbox.add(e);
+      }
+      changed();
+    },
+
+    /** Reject every call, queued or in flight. */
+    failAll(error: Error) {
+      for (const e of entries.values()) settle(e, error);
+    },
+
+    stats: () => ({ pending: entries.size, queued: outbox.size }),
+  };
+}

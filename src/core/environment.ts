@@ -1,0 +1,70 @@
+/**
+ * The environment adapter: the only code in the core that touches `window`, `document` or
+ * `navigator`. Node and tests pass their own `Environment`.
+ */
+
+/** What the client needs from a WebSocket implementation (the browser's, or `ws` in Node). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** Signals from the page about the network and its own lifecycle. */
+export interface EnvironmentSignals {
+  /** The browser says the network is back. */
+  online(): void;
+  /** The browser says the network is gone. */
+  offline(): void;
+  /** The page became visible again, or was restored from the back/forward cache. */
+  wake(): void;
+}
+
+export interface Environment {
+  /** The WebSocket constructor, when the platform has one. */
+  WebSocket?: WebSocketConstructor | undefined;
+  /** Whether the platform believes it has a network. */
+  isOnline(): boolean;
+  /** Start delivering signals; returns the function that stops them. */
+  watch(signals: EnvironmentSignals): () => void;
+}
+
+interface Target {
+  addEventListener(type: string, fn: () => void): void;
+  removeEventListener(type: string, fn: () => void): void;
+}
+
+/** The browser's environment; in a runtime without `window` it never signals and is always online. */
+export function browserEnvironment(): Environment {
+  const g = globalThis as {
+    WebSocket?: WebSocketConstructor;
+    window?: Target;
+    document?: Target & { visibilityState?: string };
+    navigator?: { onLine?: boolean };
+  };
+  return {
+    WebSocket: g.WebSocket,
+    isOnline: () => g.navigator?.onLine !== false,
+    watch(s) {
+      const w = g.window;
+      const d = g.document;
+      if (!w?.addEventListener) return () => {};
+      const visible = () => d?.visibilityState === 'visible' && s.wake();
+      const pairs: [Target | undefined, string, () => void][] = [
+        [w, 'online', s.online],
+        [w, 'offline', s.offline],
+        [w, 'pageshow', s.wake],
+        [d, 'visibilitychange', visible],
+      ];
+      for (const [t, type, fn] of pairs) t?.addEventListener(type, fn);
+      return () => {
+        for (const [t, type, fn] of pairs) t?.removeEventListener(type, fn);
+      };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * `tether-rpc/protocol`: wire protocol v1, shared by the client and the gateway.
+ */
+export { CloseCode, ErrorCode, SUBPROTOCOL } from './codes.ts';
+export { compareOffsets } from './offsets.ts';
+export { decode, type Frame } from './decode-any.ts';
+export {
+  createDecoder,
+  decodeServerFrame,
+  toIssues,
+  type CallRequest,
+  type Decoded,
+  type ErrorFrame,
+  type EventFrame,
+  type Id,
+  type Issue,
+  type ProtocolError,
+  type RequestFrame,
+  type ResultFrame,
+  type ServerFrame,
+} from './decode.ts';
+export {
+  AuthParams,
+  AuthRefreshParams,
+  BuiltinRequests,
+  ClientEvents,
+  Offset,
+  PresenceGetParams,
+  Resume,
+  RoomJoinParams,
+  RoomLeaveParams,
+  RoomPublishParams,
+  type BuiltinMethod,
+} from './client-frames.ts';
+export { AuthRefreshResult, PresenceResult } from './unread-results.ts';
+export {
+  AuthResult,
+  BroadcastParams,
+  NotificationParams,
+  PresenceParams,
+  RoomJoinResult,
+  RoomMessageParams,
+  ServerEvents,
+  TokenExpiringParams,
+  WireError,
+  type BroadcastEvent,
+  type NotificationEvent,
+  type PresenceChange,
+  type RoomMessage,
+} from './server-frames.ts';
