@@ -69,6 +69,10 @@ export default defineConfig(({ mode }) => {
           test: {
             name: 'unit',
             environment: 'happy-dom',
+            // One happy-dom and one msw per worker instead of per file: 9 s instead of 22 s.
+            // Safe because every file starts and stops its own mock server and restores
+            // what it stubs (see src/testing/harness.ts).
+            isolate: false,
             include: ['src/**/*.test.ts'],
             exclude: [...configDefaults.exclude, 'e2e/**'],
             typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },

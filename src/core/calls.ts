@@ -70,8 +70,9 @@ export function createCalls(o: CallsOptions) {
 
   return {
     request(method: string, params: unknown, { timeoutMs, signal, control = false }: RequestOptions) {
+      const aborted = () => new AbortError(`${method} aborted`);
       return new Promise<unknown>((resolve, reject) => {
-        if (signal?.aborted) return reject(new AbortError(`${method} aborted`));
+        if (signal?.aborted) return reject(aborted());
         if (!control && !live && outbox.size >= o.limit) return reject(new OfflineError('Outbox full'));
         const e: Entry = {
           id: o.generateId(),
@@ -83,7 +84,7 @@ export function createCalls(o: CallsOptions) {
           timer: o.timers.setTimeout(() => settle(e, new TimeoutError(`${method} timed out after ${timeoutMs} ms`)), timeoutMs),
         };
         if (signal) {
-          const abort = () => settle(e, new AbortError(`${method} aborted`));
+          const abort = () => settle(e, aborted());
           signal.addEventListener('abort', abort);
           e.unlisten = () => signal.removeEventListener('abort', abort);
         }

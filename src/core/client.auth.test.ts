@@ -34,6 +34,17 @@ describe('auth', () => {
     await expect(client.call('x')).rejects.toMatchObject({ code: -32001 });
   });
 
+  it('treats a refusal as a state change, not as an error event', async () => {
+    const gw = h.gateway({ authorize: () => undefined });
+    const { client } = h.client({ url: gw.url, token: 'bad', autoConnect: false });
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    client.connect();
+    await advance(10);
+    expect(client.getSnapshot().state).toBe('unauthorized');
+    expect(errors).toEqual([]);
+  });
+
   it('recovers from 4001 when the fresh token is accepted', async () => {
     const gw = h.gateway({ authorize: (t) => (t === 'fresh' ? 'u1' : undefined) });
     const tokens = ['stale', 'fresh'];

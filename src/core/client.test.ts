@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { advance, harness } from '../testing/harness.ts';
+import { fakeEnvironment } from '../testing/fake-environment.ts';
+import { createClient } from './client.ts';
 import { ClosedError } from './errors.ts';
 
 const h = harness();
@@ -54,6 +56,18 @@ describe('connection state machine', () => {
     gw.closeAll(1011, 'boom');
     await advance(0);
     expect(events).toEqual([{ from: 'connected', to: 'reconnecting', code: 1011, reason: 'boom' }]);
+  });
+
+  it('connects by itself a microtask after creation, so listeners added right away see every transition', async () => {
+    const gw = h.gateway();
+    const page = fakeEnvironment();
+    const client = createClient({ url: gw.url, token: 'good', environment: page.env });
+    const states: string[] = [];
+    client.on('state', (e) => states.push(e.to));
+    expect(client.getSnapshot().state).toBe('idle');
+    await advance(10);
+    expect(states).toEqual(['connecting', 'authenticating', 'connected']);
+    client.close();
   });
 
   it('does not connect before connect() when autoConnect is false', async () => {

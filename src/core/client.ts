@@ -146,7 +146,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   const send = (frame: string) => ws?.readyState === OPEN && (ws.send(frame), true);
   const calls = createCalls({
     timers,
-    generateId: o.generateId ?? (() => nanoid()),
+    generateId: o.generateId ?? nanoid,
     send,
     limit: o.outboxLimit,
     onQueue: (queued) => queued !== store.get().queued && store.set({ ...store.get(), queued }),
@@ -177,7 +177,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     gen++;
     timers.clearTimeout(timer);
     watchdog.stop();
-    if (ws) ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
     // close() is a no-op on a closed socket and allowed on a connecting one.
     ws?.close(1000);
     ws = undefined;
@@ -241,10 +241,10 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       if (f.error.code === ErrorCode.TokenExpired && calls.requeue(f.id)) return void refresh().then(calls.flush);
       return f.id === null ? report(toRpcError(f.error)) : calls.answer(f.id, f.error);
     }
-    if (f.kind !== 'event') return report(new RpcError(ErrorCode.InvalidRequest, `Unexpected request ${f.method}`));
+    if (f.kind !== 'event') return report(new RpcError(ErrorCode.InvalidRequest, 'Invalid Request', f));
     switch (f.method) {
       case 'ping':
-        return void send('{"jsonrpc":"2.0","method":"pong"}');
+        return void send(JSON.stringify({ jsonrpc: '2.0', method: 'pong' }));
       case 'room.message':
         return rooms.message(f.params);
       case 'presence':
@@ -272,9 +272,9 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     const info = { code, reason };
     if (offline) return setState('offline', info);
     const action = closeAction(code);
-    if (action === 'stop') return shutdown(new ClosedError(`Closed by the gateway: ${code} ${reason}`), code, reason);
+    if (action === 'stop') return shutdown(new ClosedError(`Gateway closed: ${code} ${reason}`), code, reason);
     if (action === 'reauth' && ++authFailures > 1) {
-      shutdown(new RpcError(ErrorCode.Unauthenticated, `Unauthorized: ${reason}; call setToken()`), code, reason, 'unauthorized');
+      shutdown(new RpcError(ErrorCode.Unauthenticated, `Unauthorized: ${reason}`), code, reason, 'unauthorized');
       return;
     }
     const delay = action === 'reauth' ? 0 : action === 'soon' ? random() * o.restartWindowMs : backoffDelay(attempt++, backoff, random);
@@ -298,7 +298,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     probing = true;
     const my = gen;
     control('system.ping', undefined, undefined, o.probeTimeoutMs)
-      .catch((error) => error instanceof RpcError || lost(my, 1006, 'No answer to probe'))
+      .catch((error) => error instanceof RpcError || lost(my, 1006, 'Probe timeout'))
       .finally(() => (probing = false));
   }
 
@@ -335,8 +335,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
 
   async function call(method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
     if (refusal) throw refusal;
-    const s = state();
-    if (s !== 'connected' && (opts.offline ?? o.offline) === 'reject') throw new OfflineError(`Not connected (${s})`);
+    if (state() !== 'connected' && (opts.offline ?? o.offline) === 'reject') throw new OfflineError('Not connected');
     const spec = o.contract?.[method];
     if (spec) params = await validate(spec.params, params, ErrorCode.InvalidParams, 'Invalid params');
     const result = await calls.request(method, params, { timeoutMs: opts.timeoutMs ?? o.callTimeoutMs, signal: opts.signal });
@@ -357,13 +356,16 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       unwatch ??= env.watch(signals);
       void open();
     },
-    close: () => shutdown(new ClosedError('Client closed'), 1000, 'Closed by the client'),
+    close: () => shutdown(new ClosedError('Client closed'), 1000, 'Client closed'),
     setToken(next) {
       token = next;
       if (state() === 'unauthorized') client.connect();
       else if (state() === 'connected') void refresh();
     },
-    stats: () => ({ ...calls.stats(), ...rooms.stats(), listeners: events.size() + store.size() + rooms.listeners() }),
+    stats() {
+      const r = rooms.stats();
+      return { ...calls.stats(), rooms: r.rooms, listeners: events.size() + store.size() + r.listeners };
+    },
   };
   // In a microtask, so listeners added right after createClient() see the first transition.
   if (o.autoConnect) queueMicrotask(client.connect);

@@ -3,13 +3,18 @@
  * `navigator`. Node and tests pass their own `Environment`.
  */
 
+/**
+ * An event handler property. Bivariant in its event (the trick React's types use), so
+ * sockets whose handlers take richer events (`ws`'s `CloseEvent`, the DOM's) still fit.
+ */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
+
 /** What the client needs from a WebSocket implementation (the browser's, or `ws` in Node). */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -53,18 +58,16 @@ export function browserEnvironment(): Environment {
     watch(s) {
       const w = g.window;
       const d = g.document;
-      if (!w?.addEventListener) return () => {};
+      if (!w) return () => {};
       const visible = () => d?.visibilityState === 'visible' && s.wake();
-      const pairs: [Target | undefined, string, () => void][] = [
-        [w, 'online', s.online],
-        [w, 'offline', s.offline],
-        [w, 'pageshow', s.wake],
-        [d, 'visibilitychange', visible],
-      ];
-      for (const [t, type, fn] of pairs) t?.addEventListener(type, fn);
-      return () => {
-        for (const [t, type, fn] of pairs) t?.removeEventListener(type, fn);
+      const listen = (how: 'addEventListener' | 'removeEventListener') => {
+        w[how]('online', s.online);
+        w[how]('offline', s.offline);
+        w[how]('pageshow', s.wake);
+        d?.[how]('visibilitychange', visible);
       };
+      listen('addEventListener');
+      return () => listen('removeEventListener');
     },
   };
 }

@@ -6,14 +6,13 @@
 /** The gateway or a handler answered with a JSON-RPC error. */
 export class RpcError extends Error {
   override readonly name = 'RpcError';
-  constructor(
-    /** JSON-RPC error code: negative for protocol errors (see `ErrorCode`), >= 1 for application errors. */
-    readonly code: number,
-    message: string,
-    /** Extra detail, e.g. `{ issues: [{ path, message }] }` for invalid params. */
-    readonly data?: unknown,
-  ) {
+  /** JSON-RPC error code: negative for protocol errors (see `ErrorCode`), >= 1 for application errors. */
+  declare readonly code: number;
+  /** Extra detail, e.g. `{ issues: [{ path, message }] }` for invalid params. */
+  declare readonly data?: unknown;
+  constructor(code: number, message: string, data?: unknown) {
     super(message);
+    Object.assign(this, { code, data });
   }
 }
 

@@ -33,6 +33,26 @@ describe('rooms', () => {
     expect(gw.sent('rooms.leave')).toHaveLength(1);
   });
 
+  it('can join again through a handle kept after its last leave', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url, random: () => 0 });
+    await advance(10);
+    const room = client.room('r');
+    await Promise.all([room.join(), advance(0)]);
+    room.leave();
+    await advance(0);
+    expect(client.stats().rooms).toBe(0); // nothing listens: forgotten
+    const got = vi.fn();
+    room.on('message', got);
+    await Promise.all([room.join(), advance(0)]);
+    expect(client.room('r')).toBe(room);
+    gw.closeAll(1011);
+    await advance(10); // rejoined after the reconnect
+    gw.toRoom('r', 'hello');
+    await advance(0);
+    expect(got).toHaveBeenCalledTimes(1);
+  });
+
   it('delivers room messages to members only, and none after leaving', async () => {
     const gw = h.gateway({ authorize: (t) => t });
     const a = h.client({ url: gw.url, token: 'alice' }).client;

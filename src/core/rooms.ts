@@ -7,10 +7,10 @@
  */
 import { compareOffsets } from '../protocol/offsets.ts';
 import { RoomJoinResult, type PresenceChange, type RoomMessage } from '../protocol/server-frames.ts';
-import { createEmitter, type Emitter } from './emitter.ts';
+import { createEmitter } from './emitter.ts';
 import { ClosedError, RpcError, TimeoutError } from './errors.ts';
 import type { Timers } from './options.ts';
-import { createStore, type Store } from './store.ts';
+import { createStore } from './store.ts';
 import type * as z from 'zod/mini';
 
 export type RoomStatus = 'idle' | 'joining' | 'joined' | 'error';
@@ -58,119 +58,113 @@ export interface RoomsOptions {
   onThrow(error: unknown): void;
 }
 
-interface Member {
-  handle: Room;
-  refs: number;
-  offset?: string | undefined;
-  store: Store<RoomSnapshot>;
-  events: Emitter<RoomEvents>;
-}
-
 const idle: RoomSnapshot = { status: 'idle', members: [] };
 
-export function createRooms(o: RoomsOptions) {
-  const rooms = new Map<string, Member>();
-  const patch = (r: Member, next: Partial<RoomSnapshot>) => r.store.set({ ...r.store.get(), ...next });
+/** One room: its public handle plus what the manager drives it with. */
+function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void) {
+  let refs = 0;
+  let offset: string | undefined;
+  const store = createStore(idle, o.onThrow);
+  const events = createEmitter<RoomEvents>(o.onThrow);
+  const patch = (next: Partial<RoomSnapshot>) => store.set({ ...store.get(), ...next });
 
-  function send(r: Member) {
-    const room = r.handle.name;
-    const since = r.offset;
-    o.control('rooms.join', since ? { room, since } : { room }, RoomJoinResult).then(
+  function join() {
+    const since = offset;
+    o.control('rooms.join', { room: name, since }, RoomJoinResult).then(
       (res) => {
-        if (!r.refs) return void o.control('rooms.leave', { room }).catch(() => {});
-        if (!r.offset || compareOffsets(res.offset, r.offset) > 0) r.offset = res.offset;
-        if (since && !res.recovered) r.events.emit('gap', { room });
+        if (!refs) return void o.control('rooms.leave', { room: name }).catch(() => {});
+        if (!offset || compareOffsets(res.offset, offset) > 0) offset = res.offset;
+        if (since && res.recovered === false) events.emit('gap', { room: name });
         // The gateway follows this answer with a `presence` frame per member.
-        patch(r, { status: 'joined', error: undefined, members: [] });
+        patch({ status: 'joined', error: undefined, members: [] });
       },
       (error) => {
         // Only a refusal is final; a lost connection rejoins on the next one.
-        if (error instanceof RpcError && r.refs) patch(r, { status: 'error', error });
+        if (error instanceof RpcError && refs) patch({ status: 'error', error });
       },
     );
   }
 
-  function member(name: string): Member {
-    const known = rooms.get(name);
-    if (known) return known;
-    const store = createStore(idle, o.onThrow);
-    const events = createEmitter<RoomEvents>(o.onThrow);
-    const handle: Room = {
-      name,
-      join() {
-        rooms.set(name, m);
-        if (++m.refs === 1) {
-          patch(m, { status: 'joining' });
-          if (o.live()) send(m);
-        }
-        return new Promise<void>((resolve, reject) => {
-          const settle = (error?: unknown) => {
-            unsubscribe();
-            o.timers.clearTimeout(timer);
-            if (error) reject(error);
-            else resolve();
-          };
-          const check = () => {
-            const { status, error } = store.get();
-            if (status !== 'joining') settle(status === 'idle' ? new ClosedError(`Left ${name}`) : error);
-          };
-          const unsubscribe = store.subscribe(check);
-          const timer = o.timers.setTimeout(() => settle(new TimeoutError(`Join ${name} timed out`)), o.timeoutMs);
-          check();
-        });
-      },
-      leave() {
-        if (!m.refs || --m.refs) return;
-        m.offset = undefined;
-        store.set(idle);
-        if (o.live()) o.control('rooms.leave', { room: name }).catch(() => {});
-        if (!events.size() && !store.size()) rooms.delete(name);
-      },
-      publish: (event, data, options) => o.call('rooms.publish', { room: name, event, data }, options),
-      on: events.on,
-      getSnapshot: store.get,
-      subscribe: store.subscribe,
-    };
-    const m: Member = { handle, refs: 0, store, events };
-    rooms.set(name, m);
-    return m;
-  }
+  const handle: Room = {
+    name,
+    join() {
+      track(true); // a handle forgotten after its last leave can be joined again
+      if (++refs === 1) {
+        patch({ status: 'joining' });
+        if (o.live()) join();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const settle = (error?: unknown) => {
+          unsubscribe();
+          o.timers.clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        };
+        const check = () => {
+          const { status, error } = store.get();
+          if (status !== 'joining') settle(status === 'idle' ? new ClosedError(`Left ${name}`) : error);
+        };
+        const unsubscribe = store.subscribe(check);
+        const timer = o.timers.setTimeout(() => settle(new TimeoutError(`Join ${name} timed out`)), o.timeoutMs);
+        check();
+      });
+    },
+    leave() {
+      if (!refs || --refs) return;
+      offset = undefined;
+      store.set(idle);
+      if (o.live()) o.control('rooms.leave', { room: name }).catch(() => {});
+      if (!events.size() && !store.size()) track(false);
+    },
+    publish: (event, data, options) => o.call('rooms.publish', { room: name, event, data }, options),
+    on: events.on,
+    getSnapshot: store.get,
+    subscribe: store.subscribe,
+  };
 
   return {
-    room: (name: string) => member(name).handle,
-
-    /** The connection is authenticated: rejoin every wanted room from its offset. */
-    rejoin() {
-      for (const r of rooms.values()) if (r.refs) send(r);
-    },
-
-    /** The connection is gone: wanted rooms wait to be rejoined. */
-    drop() {
-      for (const r of rooms.values()) if (r.refs && r.store.get().status === 'joined') patch(r, { status: 'joining' });
-    },
-
+    handle,
+    /** The connection is authenticated: rejoin from the last offset, if wanted. */
+    rejoin: () => refs && join(),
+    /** The connection is gone: a joined room waits to be rejoined. */
+    drop: () => refs && store.get().status === 'joined' && patch({ status: 'joining' }),
     message(m: RoomMessage) {
-      const r = rooms.get(m.room);
-      if (!r?.refs || (r.offset && compareOffsets(m.offset, r.offset) <= 0)) return;
-      r.offset = m.offset;
-      r.events.emit('message', m);
+      if (!refs || (offset && compareOffsets(m.offset, offset) <= 0)) return;
+      offset = m.offset;
+      events.emit('message', m);
     },
-
     presence(p: PresenceChange) {
-      const r = rooms.get(p.room);
-      if (!r?.refs) return;
-      const members = r.store.get().members.filter((u) => u !== p.joined && u !== p.left);
+      if (!refs) return;
+      const members = store.get().members.filter((u) => u !== p.joined && u !== p.left);
       if (p.joined) members.push(p.joined);
-      patch(r, { members });
-      r.events.emit('presence', p);
+      patch({ members });
+      events.emit('presence', p);
     },
+    listeners: () => events.size() + store.size(),
+  };
+}
 
-    stats: () => ({ rooms: rooms.size }),
-    /** Listeners attached to rooms, for leak checks. */
-    listeners() {
-      let n = 0;
-      for (const r of rooms.values()) n += r.events.size() + r.store.size();
-      return n;
+export function createRooms(o: RoomsOptions) {
+  const rooms = new Map<string, ReturnType<typeof createRoom>>();
+  const each = (f: (r: ReturnType<typeof createRoom>) => unknown) => rooms.forEach(f);
+  return {
+    room(name: string): Room {
+      let r = rooms.get(name);
+      if (!r) {
+        const room = (r = createRoom(name, o, (kept) => (kept ? rooms.set(name, room) : rooms.delete(name))));
+        rooms.set(name, room);
+      }
+      return r.handle;
+    },
+    rejoin: () => each((r) => r.rejoin()),
+    drop: () => each((r) => r.drop()),
+    message: (m: RoomMessage) => rooms.get(m.room)?.message(m),
+    presence: (p: PresenceChange) => rooms.get(p.room)?.presence(p),
+    /** Rooms kept, and the listeners attached to them, for leak checks. */
+    stats() {
+      let listeners = 0;
+      each((r) => (listeners += r.listeners()));
+      return { rooms: rooms.size, listeners };
     },
   };
 }

@@ -59,7 +59,6 @@ export function createDecoder<R extends Table, E extends Table>(requests: R, eve
     ok: false,
     error: issues ? { id, code, message, data: { issues: toIssues(issues) } } : { id, code, message },
   });
-  const known = (table: Table, key: string) => Object.prototype.hasOwnProperty.call(table, key);
 
   return (raw: string): Decoded<F> => {
     let msg: Record<string, unknown>;
@@ -83,7 +82,7 @@ export function createDecoder<R extends Table, E extends Table>(requests: R, eve
       return { ok: true, frame: { kind: 'result', id, result: msg.result } };
     }
     const table = id === null ? events : requests;
-    if (!known(table, method)) {
+    if (!Object.hasOwn(table, method)) {
       if (id !== null) return { ok: true, frame: { kind: 'call', id, method, params } };
       return fail(null, ErrorCode.MethodNotFound, `Method not found: ${method}`);
     }

@@ -11,6 +11,11 @@ const num = z.number();
 const opt = z.optional;
 /** Position in an event stream, `<ms>-<seq>`. Order them with `compareOffsets`. */
 const offset = text;
+/**
+ * A `recovered` flag: a boolean on the wire. Read as "only an explicit `false` means events
+ * were lost", so it needs no boolean validator in the bundle (one costs about 90 bytes).
+ */
+const flag = opt(z.unknown());
 
 export const WireError = z.object({ code: num, message: text, data: opt(z.unknown()) });
 export type WireError = z.infer<typeof WireError>;
@@ -21,7 +26,7 @@ export const AuthResult = z.object({
   heartbeatMs: num,
   // `server: { name, version }` is sent too; the client has no use for it, so does not check it.
   /** Whether the events missed since `resume` could be replayed (absent: nothing to resume). */
-  recovered: opt(z.object({ user: opt(z.boolean()), broadcast: opt(z.boolean()) })),
+  recovered: opt(z.object({ user: flag, broadcast: flag })),
   /** Stream positions at auth time, so a client that saw no event can still resume. */
   offsets: opt(z.object({ user: opt(offset), broadcast: opt(offset) })),
 });
@@ -33,7 +38,7 @@ export type AuthResult = z.infer<typeof AuthResult>;
  * `joined` for every user already in the room, so the client learns who is there from the
  * same frames that keep it up to date (and its bundle carries no array validator).
  */
-export const RoomJoinResult = z.object({ room: text, offset, recovered: z.boolean() });
+export const RoomJoinResult = z.object({ room: text, offset, recovered: flag });
 export type RoomJoinResult = z.infer<typeof RoomJoinResult>;
 
 
