@@ -81,7 +81,11 @@ export function createCalls(o: CallsOptions) {
           control,
           resolve,
           reject,
-          timer: o.timers.setTimeout(() => settle(e, new TimeoutError(`${method} timed out after ${timeoutMs} ms`)), timeoutMs),
+          // Timers overflow past 2^31-1 ms and would fire at once: longer deadlines mean "about 24 days".
+          timer: o.timers.setTimeout(
+            () => settle(e, new TimeoutError(`${method} timed out after ${timeoutMs} ms`)),
+            Math.min(timeoutMs, 2 ** 31 - 1),
+          ),
         };
         if (signal) {
           const abort = () => settle(e, aborted());

@@ -102,6 +102,7 @@ describe('connection state machine', () => {
     await expect(client.call('slow')).rejects.toBeInstanceOf(ClosedError);
     await advance(60_000);
     expect(gw.conns).toHaveLength(1);
+    expect(gw.conns[0]!.closedWith).toBe(1000);
     expect(client.getSnapshot()).toMatchObject({ state: 'closed', code: 1000 });
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -97,6 +97,9 @@ export interface Client<C extends Contract = Contract> {
 }
 
 const OPEN = 1;
+const missing = (what: string): never => {
+  throw new TypeError(what);
+};
 type Stream = 'user' | 'broadcast';
 const streams: Stream[] = ['user', 'broadcast'];
 
@@ -104,8 +107,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   const o = { ...defaults, ...options };
   const backoff = { ...defaultBackoff, ...options.backoff };
   const env = o.environment ?? browserEnvironment();
-  const Socket = (o.WebSocket ?? env.WebSocket)!;
-  if (!Socket) throw new TypeError('No WebSocket: pass options.WebSocket');
+  const Socket = o.WebSocket ?? env.WebSocket ?? missing('No WebSocket: pass options.WebSocket');
   const timers: Timers = o.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
   const now = o.now ?? Date.now;
   const random = o.random ?? Math.random;
@@ -206,7 +208,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
 
   async function authenticate(my: number, jwt: string) {
     setState('authenticating');
-    const resume = offsets.user || offsets.broadcast ? { ...offsets } : undefined;
+    const resume = { ...offsets }; // empty on a first connect: nothing to resume
     try {
       const res = await control('auth', { token: jwt, resume }, AuthResult);
       if (my !== gen) return;
@@ -215,7 +217,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       connectedAt = now();
       for (const k of streams) {
         const missed = res.recovered?.[k] === false;
-        if (resume?.[k] && missed) events.emit('gap', { stream: k });
+        if (resume[k] && missed) events.emit('gap', { stream: k });
         if (!offsets[k] || missed) offsets[k] = res.offsets?.[k];
       }
       watchdog.start(res.heartbeatMs + o.heartbeatGraceMs);
@@ -241,7 +243,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       if (f.error.code === ErrorCode.TokenExpired && calls.requeue(f.id)) return void refresh().then(calls.flush);
       return f.id === null ? report(toRpcError(f.error)) : calls.answer(f.id, f.error);
     }
-    if (f.kind !== 'event') return report(new RpcError(ErrorCode.InvalidRequest, 'Invalid Request', f));
+    if (f.kind !== 'event') return report(f); // a gateway never sends requests
     switch (f.method) {
       case 'ping':
         return void send(JSON.stringify({ jsonrpc: '2.0', method: 'pong' }));

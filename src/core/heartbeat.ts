@@ -42,10 +42,7 @@ export function createWatchdog(o: WatchdogOptions): Watchdog {
       return o.onWake();
     }
     const quiet = t - last;
-    if (quiet >= limit) {
-      timer = undefined;
-      return o.onDead();
-    }
+    if (quiet >= limit) return o.onDead();
     arm(limit - quiet);
   };
   return {
@@ -59,8 +56,7 @@ export function createWatchdog(o: WatchdogOptions): Watchdog {
       last = o.now();
     },
     stop() {
-      if (timer !== undefined) o.timers.clearTimeout(timer);
-      timer = undefined;
+      o.timers.clearTimeout(timer);
     },
   };
 }

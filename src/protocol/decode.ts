@@ -75,7 +75,7 @@ export function createDecoder<R extends Table, E extends Table>(requests: R, eve
     if (method === undefined) {
       if ('error' in msg) {
         const e = WireError.safeParse(msg.error);
-        if (!e.success) return fail(id, ErrorCode.InvalidRequest, 'Invalid Request', e.error.issues);
+        if (!e.success) return fail(id, ErrorCode.InvalidRequest, 'Invalid Request');
         return { ok: true, frame: { kind: 'error', id, error: e.data } };
       }
       if (id === null || !('result' in msg)) return fail(id, ErrorCode.InvalidRequest, 'Invalid Request');

@@ -28,6 +28,8 @@ export interface Conn {
   protocols: string;
   received: Frame[];
   open: boolean;
+  /** The code the client closed with, once it did. */
+  closedWith?: number;
   send(frame: Json): void;
   close(code?: number, reason?: string): void;
 }
@@ -122,7 +124,8 @@ export function fakeGateway(server: SetupServer, options: FakeGatewayOptions = {
       };
       conns.push(conn);
       if (refuseAll) return conn.close(1013, 'try later');
-      client.addEventListener('close', () => {
+      client.addEventListener('close', (event) => {
+        if (conn.open) conn.closedWith = event.code;
         conn.open = false;
         for (const set of members.values()) set.delete(conn);
       });
