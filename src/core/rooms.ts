@@ -70,13 +70,15 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
 
   function join() {
     const since = offset;
+    // The gateway follows its answer with a `presence` frame per member; they may even be
+    // handled before the answer is, so the list starts over here, not when the answer comes.
+    patch({ members: [] });
     o.control('rooms.join', { room: name, since }, RoomJoinResult).then(
       (res) => {
         if (!refs) return void o.control('rooms.leave', { room: name }).catch(() => {});
         if (!offset || compareOffsets(res.offset, offset) > 0) offset = res.offset;
         if (since && res.recovered === false) events.emit('gap', { room: name });
-        // The gateway follows this answer with a `presence` frame per member.
-        patch({ status: 'joined', error: undefined, members: [] });
+        patch({ status: 'joined', error: undefined });
       },
       (error) => {
         // Only a refusal is final; a lost connection rejoins on the next one.

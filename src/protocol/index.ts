@@ -3,6 +3,7 @@
  */
 export { CloseCode, ErrorCode, SUBPROTOCOL } from './codes.ts';
 export { compareOffsets } from './offsets.ts';
+export { RpcError } from './rpc-error.ts';
 export { decode, type Frame } from './decode-any.ts';
 export {
   createDecoder,
