@@ -1,0 +1,123 @@
+/**
+ * The composition root: the only place that picks a broker driver and wires configuration
+ * into the gateway and the worker. The CLIs (`cli/*.ts`) and the e2e fixtures start the
+ * system through these functions, so they all run the same code.
+ */
+import pino, { type Logger } from 'pino';
+import type { Broker } from './broker/broker.ts';
+import { createMemoryBroker } from './broker/memory.ts';
+import type { GatewayConfig, WorkerConfig } from './config.ts';
+import { createVerifier } from './gateway/auth.ts';
+import { createHttpHandler, type RequestHandler } from './gateway/http.ts';
+import { createMetrics } from './gateway/metrics.ts';
+import { createRpcProxy } from './gateway/rpc-proxy.ts';
+import { startGateway, type GatewayServer } from './gateway/server.ts';
+import type { MethodDefinition } from './worker/define.ts';
+import { createWorker, type Worker } from './worker/worker.ts';
+
+/** The broker the configuration asks for: Redis when `redisUrl` is set, else the embedded one. */
+export async function openBroker(
+  c: { redisUrl?: string | undefined; prefix: string; historyMaxLen?: number; historyMaxAgeMs?: number },
+  logger: Logger,
+): Promise<Broker> {
+  const options = { prefix: c.prefix, historyMaxLen: c.historyMaxLen, historyMaxAgeMs: c.historyMaxAgeMs };
+  if (!c.redisUrl) return createMemoryBroker(options);
+  // Loaded only when asked for, so the embedded set-up never touches the Redis client.
+  const { createRedisBroker } = await import('./broker/redis.ts');
+  return createRedisBroker({
+    ...options,
+    url: c.redisUrl,
+    onError: (error: unknown, op: string) => logger.warn({ err: error, op }, 'redis broker error'),
+  });
+}
+
+export const createLogger = (level: string, name: string) => pino({ name, level });
+
+export interface RunGatewayOptions {
+  broker: Broker;
+  logger: Logger;
+  /** JSON Schema of the methods, for `system.describe`. */
+  describe?: () => unknown;
+  /** Serves what the gateway's HTTP API does not (the demo's files). */
+  fallback?: RequestHandler;
+}
+
+/** A gateway from its configuration: `ws` + HTTP API + metrics on one port. */
+export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): Promise<GatewayServer> {
+  const metrics = createMetrics();
+  let server: GatewayServer | undefined;
+  const http = createHttpHandler({
+    broker: o.broker,
+    metrics,
+    apiKey: config.apiKey,
+    logger: o.logger,
+    fallback: o.fallback,
+    health: () => ({ gateway: config.gatewayId, ...server?.core.stats() }),
+  });
+  server = await startGateway({
+    broker: o.broker,
+    verify: createVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    gatewayId: config.gatewayId,
+    port: config.port,
+    host: config.host,
+    allowedOrigins: config.allowedOrigins,
+    heartbeatMs: config.heartbeatMs,
+    authTimeoutMs: config.authTimeoutMs,
+    callTimeoutMs: config.callTimeoutMs,
+    maxFrameBytes: config.maxFrameBytes,
+    callsPerSecond: config.callsPerSecond,
+    maxPendingCalls: config.maxPendingCalls,
+    maxBufferedBytes: config.maxBufferedBytes,
+    resendWindowMs: config.resendWindowMs,
+    tokenExpiringMs: config.tokenExpiringMs,
+    proxy: config.rpcProxyUrl ? createRpcProxy(config.rpcProxyUrl, { timeoutMs: config.callTimeoutMs }) : undefined,
+    describe: o.describe,
+    logger: o.logger,
+    http,
+    hooks: {
+      callDone: (method, outcome, seconds) => metrics.callDone(method, outcome, seconds),
+      connectionOpened: () => metrics.connectionOpened(),
+      connectionClosed: () => metrics.connectionClosed(),
+      brokerError: (op) => metrics.brokerError(op),
+    },
+  });
+  o.logger.info({ url: server.url, gateway: config.gatewayId, broker: o.broker.name }, 'gateway listening');
+  return server;
+}
+
+/** A worker from its configuration, running `methods`. */
+export function runWorker(
+  config: Pick<WorkerConfig, 'workerName' | 'concurrency' | 'claimIdleMs' | 'maxDeliveries'>,
+  o: { broker: Broker; logger: Logger; methods: MethodDefinition[] },
+): Worker {
+  const worker = createWorker({
+    broker: o.broker,
+    methods: o.methods,
+    name: config.workerName,
+    batch: config.concurrency,
+    claimIdleMs: config.claimIdleMs,
+    maxDeliveries: config.maxDeliveries,
+    logger: o.logger,
+  });
+  o.logger.info({ worker: worker.name, methods: o.methods.map((m) => m.name) }, 'worker running');
+  return worker;
+}
+
+/** Run `stop` on SIGTERM or SIGINT, once, then exit. */
+export function onShutdown(logger: Logger, stop: () => Promise<void>) {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => handler('SIGTERM'));
+  process.once('SIGINT', () => handler('SIGINT'));
+}

@@ -1,0 +1,194 @@
+/**
+ * The broker interface: everything the gateway and the workers say to each other goes
+ * through it, so the embedded memory broker (one process) and the Redis broker (N gateways
+ * × M workers, DESIGN §4) are interchangeable. Only the composition root picks a driver.
+ *
+ * The shapes that cross Redis as JSON are zod schemas, so a worker in any language can be
+ * checked against them and a malformed entry is refused with a clear error, never trusted.
+ */
+import * as z from 'zod';
+
+/** A call on its way to a worker: the client's request plus what the gateway stamps on it. */
+export const CallRequest = z.object({
+  /** The client's call id (nanoid). With `user`, the idempotency key. */
+  id: z.string().min(1).max(128),
+  method: z.string().min(1),
+  params: z.unknown().optional(),
+  /** The authenticated caller (JWT `sub`). */
+  user: z.string(),
+  /** The caller's connection id on its gateway. */
+  conn: z.string(),
+  /** The gateway that received the call. */
+  gateway: z.string(),
+  /** Where the reply goes: the owning gateway's reply stream. */
+  replyTo: z.string(),
+  /** Epoch ms after which nobody waits for the answer: workers skip the call. */
+  deadline: z.number(),
+});
+export type CallRequest = z.infer<typeof CallRequest>;
+
+/** A worker's answer, as the gateway receives it on its reply stream. */
+export const CallReply = z.object({
+  id: z.string(),
+  user: z.string(),
+  result: z.unknown().optional(),
+  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }).optional(),
+});
+export type CallReply = z.infer<typeof CallReply>;
+
+/**
+ * The reply of a call whose deadline passed before a worker took it: it never ran. Stored
+ * and delivered like any reply, so every gateway waiting on the call can answer its client.
+ */
+export function deadlineReply(request: Pick<CallRequest, 'id' | 'user'>): CallReply {
+  return { id: request.id, user: request.user, error: { code: -32003, message: 'Deadline passed before a worker took the call' } };
+}
+
+/** What `claim` found for a (user, id) pair. */
+export type Claim =
+  /** First time: the caller must `enqueue` the call. */
+  | { status: 'new' }
+  /** Already running: `replyTo` was added to its waiters, the reply will arrive there. */
+  | { status: 'pending' }
+  /** Already answered within the window: here is the original reply. */
+  | { status: 'done'; reply: CallReply };
+
+/** Who an event goes to. */
+export type Target = { kind: 'user'; user: string } | { kind: 'room'; room: string } | { kind: 'broadcast' };
+
+/** The stable string key of a target (`user:<id>`, `room:<name>`, `broadcast`), used in Redis key names. */
+export function targetKey(t: Target): string {
+  return t.kind === 'user' ? `user:${t.user}` : t.kind === 'room' ? `room:${t.room}` : 'broadcast';
+}
+
+/** The payload of a user notification or a broadcast. */
+export interface UserEventBody {
+  type: string;
+  message?: string;
+  data?: unknown;
+}
+/** The payload of a room message. */
+export interface RoomEventBody {
+  event: string;
+  data?: unknown;
+}
+export type EventBody = UserEventBody | RoomEventBody;
+
+/** An event as stored in history and fanned out live: its body plus its position and time. */
+export type StoredEvent = EventBody & {
+  /** Stream position, `<ms>-<seq>`; increasing per target. */
+  offset: string;
+  /** Epoch ms when it was published. */
+  ts: number;
+};
+
+/** What arrives on a target's live channel. */
+export type LiveEvent =
+  | { kind: 'event'; target: Target; event: StoredEvent }
+  /** A user entered (first connection) or left (last connection) a room, on any gateway. Not stored. */
+  | { kind: 'presence'; room: string; joined?: string; left?: string };
+
+/** Events after `since`, oldest first. */
+export interface HistoryPage {
+  events: StoredEvent[];
+  /** False when events after `since` were already trimmed: the reader missed some for good. */
+  recovered: boolean;
+  /** The newest offset of the target (`0-0` when it never had an event). */
+  tip: string;
+}
+
+export interface ConsumeOptions {
+  /**
+   * Requests taken per read, and the most this consumer runs at once: it takes no more
+   * (new or taken over) until one of them is answered. @default 16
+   */
+  batch?: number;
+  /**
+   * A request whose lease nobody refreshed for this long is taken over from its (dead)
+   * worker. A live consumer refreshes the lease of every call it runs every
+   * `claimIdleMs / 3` (at least 10 ms apart), so a slow handler keeps its call however long
+   * it runs; only the calls of a crashed or hung process are taken over. @default 10000
+   */
+  claimIdleMs?: number;
+  /** Deliveries after which a request goes to the dead-letter stream and its caller gets -32603. @default 3 */
+  maxDeliveries?: number;
+}
+
+/** A running consumer. */
+export interface Consumer {
+  /** Stop taking requests; resolves once the requests already taken are answered. */
+  stop(): Promise<void>;
+  /**
+   * For tests: stop as a crashed process would — no new requests, no lease refreshes,
+   * running handlers' answers dropped, nothing acknowledged. Its calls are then taken over
+   * by another consumer after `claimIdleMs`, or dead-lettered after `maxDeliveries`.
+   * (A handler that never settles is not a crash: its consumer is alive and keeps its lease.)
+   */
+  kill(): void;
+}
+
+/** A worker's handler: never throws; failures are returned as `error` replies. */
+export type CallHandler = (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
+
+export interface Broker {
+  /** Driver name, for logs and `/health`. */
+  readonly name: 'memory' | 'redis';
+
+  // ── calls: gateway side ─────────────────────────────────────────────────
+  /**
+   * Claim (user, id) for `windowMs` before enqueueing, so a resend never runs twice, even
+   * when it reaches another gateway. See `Claim`.
+   */
+  claim(user: string, id: string, replyTo: string, windowMs: number): Promise<Claim>;
+  /** Hand a claimed call to the workers (one of them takes it). */
+  enqueue(request: CallRequest): Promise<void>;
+  /** Receive the replies addressed to `replyTo`, one reader per gateway. Returns the function that stops it. */
+  replies(replyTo: string, onReply: (reply: CallReply) => void): () => Promise<void>;
+
+  // ── calls: worker side ──────────────────────────────────────────────────
+  /**
+   * Take requests as consumer `name` of the workers' group, run `handle`, store its reply
+   * for the (user, id) window and answer every waiter, then acknowledge. A request past its
+   * deadline is not run: it is answered the same way with -32003 (so a resend waiting on
+   * its claim gets an answer too), then acknowledged. The consumer refreshes the lease of
+   * the calls it runs; a call whose lease ran out (its worker died) is taken over.
+   */
+  consume(name: string, handle: CallHandler, options?: ConsumeOptions): Consumer;
+
+  // ── events ──────────────────────────────────────────────────────────────
+  /** Store `body` in the target's history and fan it out live. Resolves with the stored event. */
+  publish(target: Target, body: EventBody): Promise<StoredEvent>;
+  /** Events of `target` after `since` (exclusive), or none and the tip when `since` is omitted. */
+  history(target: Target, since?: string): Promise<HistoryPage>;
+  /**
+   * Receive the live events and presence changes of `target`. A gateway subscribes only to
+   * targets it has connections for. Returns the function that stops it.
+   */
+  subscribe(target: Target, onEvent: (event: LiveEvent) => void): () => void;
+
+  // ── presence ────────────────────────────────────────────────────────────
+  /**
+   * Mark connection `conn` of `user` present in `room` for `ttlMs` (call again to refresh).
+   * Announces `joined` on the room's channel when it is the user's first live connection there.
+   */
+  enter(room: string, user: string, conn: string, ttlMs: number): Promise<void>;
+  /** Remove the connection; announces `left` when it was the user's last one in the room. */
+  exit(room: string, user: string, conn: string): Promise<void>;
+  /** Users with at least one live connection in `room`. */
+  members(room: string): Promise<string[]>;
+
+  /** Whether the broker can serve right now (for `/health`). */
+  ping(): Promise<boolean>;
+  /** Stop every reader and release connections. */
+  close(): Promise<void>;
+}
+
+/** Options every driver takes. */
+export interface BrokerOptions {
+  /** Prefix of every key and channel. @default 'tether:' */
+  prefix?: string;
+  /** Events kept per target for recovery. @default 1000 */
+  historyMaxLen?: number;
+  /** Age after which events are trimmed from history. @default 600000 (10 min) */
+  historyMaxAgeMs?: number;
+}

@@ -1,0 +1,387 @@
+/**
+ * The embedded broker: the Redis contract (DESIGN §4) played out in process memory, for a
+ * gateway and its workers in one Node process with no Redis.
+ *
+ * Instances created with the same `prefix` share one state, the way processes sharing one
+ * Redis share its keys (a second instance is "another gateway or worker"); `close()` stops
+ * only what its own instance started, and the state outlives it as Redis data would. Every
+ * payload crosses as JSON, so code that passes here does not break on Redis because it
+ * shared an object or sent a Date. Delivery is always asynchronous (a microtask), never
+ * inside the `publish`/`enqueue` that caused it, and a throwing listener is ignored.
+ * The shared state, and what each part of it stands for in Redis, is in `memory-state.ts`.
+ */
+import { ErrorCode } from '../../src/protocol/codes.ts';
+import type { Broker, BrokerOptions, CallReply, CallRequest, Claim, ConsumeOptions, EventBody, HistoryPage, LiveEvent, StoredEvent } from './broker.ts';
+import { deadlineReply, targetKey } from './broker.ts';
+import { type ConsumerRuntime, type Entry, type State, announce, emit, listen, prune, sendLater, stateOf, trim } from './memory-state.ts';
+
+export interface MemoryBrokerOptions extends BrokerOptions {
+  /**
+   * How often expired claims, presence entries (announcing `left`), aged history and queued
+   * calls past their deadline (answered -32003) are swept. Everything is also checked lazily when touched;
+   * the sweep only keeps memory bounded and announces presence nobody asked about.
+   * @default 5000
+   */
+  sweepMs?: number;
+}
+
+type Answer = Omit<CallReply, 'id' | 'user'>;
+
+/** Dead letters kept per prefix, oldest dropped first, like a `MAXLEN` stream. */
+const DEAD_LETTER_MAX = 1000;
+
+const claimKey = (user: string, id: string) => JSON.stringify([user, id]);
+
+type Offset = [ms: number, seq: number];
+
+/** Parse `<ms>-<seq>`; Redis refuses a malformed stream id too. */
+function parseOffset(offset: string): Offset {
+  const m = /^(\d+)-(\d+)$/.exec(offset);
+  if (!m) throw new Error(`invalid offset: ${offset}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Order of two offsets: negative, zero or positive. */
+const compareOffsets = (a: Offset, b: Offset) => a[0] - b[0] || a[1] - b[1];
+
+export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
+  const prefix = options.prefix ?? 'tether:';
+  const maxLen = options.historyMaxLen ?? 1000;
+  const maxAgeMs = options.historyMaxAgeMs ?? 600_000;
+  const s = stateOf(prefix);
+  /** What this instance started, so `close()` stops exactly that. */
+  const mine = { closed: false, consumers: new Set<ConsumerRuntime>(), listeners: new Set<() => void>() };
+
+  const sweeper = setInterval(() => sweep(s, Date.now(), maxAgeMs), options.sweepMs ?? 5000);
+  sweeper.unref();
+
+  const open = () => {
+    // Like a Redis client after `quit`: a closed broker refuses work instead of pretending.
+    if (mine.closed) throw new Error('memory broker is closed');
+  };
+
+  return {
+    name: 'memory',
+
+    async claim(user, id, replyTo, windowMs): Promise<Claim> {
+      open();
+      const now = Date.now();
+      const key = claimKey(user, id);
+      const claim = liveClaim(s, key, now);
+      if (!claim) {
+        s.claims.set(key, { expiresAt: now + windowMs, waiters: new Set([replyTo]) });
+        return { status: 'new' };
+      }
+      if (claim.reply !== undefined) return { status: 'done', reply: JSON.parse(claim.reply) as CallReply };
+      claim.waiters.add(replyTo);
+      return { status: 'pending' };
+    },
+
+    async enqueue(request) {
+      open();
+      const json = JSON.stringify(request);
+      const seq = ++s.seq;
+      const entry: Entry = { seq, json, request: JSON.parse(json) as CallRequest, deliveries: 0, idleSince: 0, owner: undefined, done: false };
+      s.queue.set(seq, entry);
+      schedulePump(s);
+    },
+
+    replies(replyTo, onReply) {
+      open();
+      const off = listen(s.readers, replyTo, onReply, mine.listeners);
+      return async () => off();
+    },
+
+    consume(name, handle, o: ConsumeOptions = {}) {
+      open();
+      const c: ConsumerRuntime = {
+        name,
+        handle,
+        batch: Math.max(1, Math.floor(o.batch ?? 16)),
+        claimIdleMs: o.claimIdleMs ?? 10_000,
+        maxDeliveries: Math.max(1, o.maxDeliveries ?? 3),
+        instance: mine,
+        inFlight: 0,
+        running: new Set(),
+        taken: new Set(),
+        stopped: false,
+        killed: false,
+        reclaimTimer: undefined,
+        refreshTimer: undefined,
+      };
+      // XPENDING + XCLAIM's polling: often enough that a takeover happens soon after `claimIdleMs`.
+      c.reclaimTimer = setInterval(() => reclaim(s, c), Math.min(Math.max(Math.floor(c.claimIdleMs / 4), 10), 5000));
+      c.reclaimTimer.unref();
+      // Three refreshes per idle period: a call this consumer runs never looks abandoned, however long it takes.
+      c.refreshTimer = setInterval(() => refresh(s, c), Math.max(10, Math.floor(c.claimIdleMs / 3)));
+      c.refreshTimer.unref();
+      s.consumers.push(c);
+      mine.consumers.add(c);
+      schedulePump(s);
+      return {
+        // A handler that never settles makes this never resolve: the call is still "being answered".
+        stop: async () => {
+          halt(s, c);
+          // Still alive until its handlers settle: their calls keep their leases meanwhile.
+          if (!c.killed) await Promise.all(c.running);
+          end(c, mine.consumers);
+        },
+        kill: () => {
+          c.killed = true;
+          halt(s, c);
+          end(c, mine.consumers);
+        },
+      };
+    },
+
+    async publish(target, body) {
+      open();
+      const key = targetKey(target);
+      let h = s.histories.get(key);
+      if (!h) s.histories.set(key, (h = { events: [], ms: 0, seq: 0, trimmed: [0, 0] }));
+      const now = Date.now();
+      // Like a stream id: never behind the previous one even if the clock steps back.
+      const ms = Math.max(now, h.ms);
+      const seq = ms === h.ms ? h.seq + 1 : 0;
+      const event: StoredEvent = { ...(JSON.parse(JSON.stringify(body)) as EventBody), offset: `${ms}-${seq}`, ts: now };
+      const json = JSON.stringify(event);
+      h.ms = ms;
+      h.seq = seq;
+      h.events.push({ ms, seq, ts: now, json });
+      trim(h, now, maxLen, maxAgeMs);
+      emit(s, key, JSON.stringify({ kind: 'event', target, event } satisfies LiveEvent));
+      return JSON.parse(json) as StoredEvent;
+    },
+
+    async history(target, since): Promise<HistoryPage> {
+      open();
+      const from = since === undefined ? undefined : parseOffset(since);
+      const h = s.histories.get(targetKey(target));
+      // Age is enforced on read too, so a quiet target does not serve stale events.
+      if (h) trim(h, Date.now(), Infinity, maxAgeMs);
+      const tip: Offset = h ? [h.ms, h.seq] : [0, 0];
+      if (!from) return { events: [], recovered: true, tip: tip.join('-') };
+      const events = (h?.events ?? []).filter((e) => compareOffsets([e.ms, e.seq], from) > 0);
+      // Nothing after `from` is missing when it is not behind the newest trimmed offset, and not
+      // beyond the tip: such an offset was handed out before the broker restarted, and the events
+      // the reader missed since then went with the old state.
+      const recovered = compareOffsets(from, h?.trimmed ?? [0, 0]) >= 0 && compareOffsets(from, tip) <= 0;
+      return { events: events.map((e) => JSON.parse(e.json) as StoredEvent), recovered, tip: tip.join('-') };
+    },
+
+    subscribe(target, onEvent) {
+      open();
+      return listen(s.channels, targetKey(target), onEvent, mine.listeners);
+    },
+
+    async enter(room, user, conn, ttlMs) {
+      open();
+      const now = Date.now();
+      prune(s, room, now);
+      let users = s.presence.get(room);
+      if (!users) s.presence.set(room, (users = new Map()));
+      let conns = users.get(user);
+      const first = !conns;
+      if (!conns) users.set(user, (conns = new Map()));
+      conns.set(conn, now + ttlMs);
+      if (first) announce(s, room, { joined: user });
+    },
+
+    async exit(room, user, conn) {
+      open();
+      prune(s, room, Date.now());
+      const users = s.presence.get(room);
+      const conns = users?.get(user);
+      if (!users || !conns?.delete(conn) || conns.size > 0) return;
+      users.delete(user);
+      if (users.size === 0) s.presence.delete(room);
+      announce(s, room, { left: user });
+    },
+
+    async members(room) {
+      open();
+      prune(s, room, Date.now());
+      return [...(s.presence.get(room)?.keys() ?? [])];
+    },
+
+    async ping() {
+      return !mine.closed;
+    },
+
+    async close() {
+      if (mine.closed) return;
+      mine.closed = true;
+      clearInterval(sweeper);
+      // Handlers still running are not awaited (that is `Consumer.stop()`); their answers are dropped
+      // and the calls stay pending (no longer refreshed) for another consumer to take over, as
+      // after a worker's crash.
+      for (const c of [...mine.consumers]) {
+        halt(s, c);
+        end(c, mine.consumers);
+      }
+      for (const off of [...mine.listeners]) off();
+    },
+  };
+}
+
+/** The claim of `key` unless its window is over (expired keys vanish lazily, as with `PX`). */
+function liveClaim(s: State, key: string, now: number) {
+  const claim = s.claims.get(key);
+  if (claim && claim.expiresAt <= now) {
+    s.claims.delete(key);
+    return undefined;
+  }
+  return claim;
+}
+
+/** Take no more requests, new or taken over. */
+function halt(s: State, c: ConsumerRuntime) {
+  if (c.stopped) return;
+  c.stopped = true;
+  clearInterval(c.reclaimTimer);
+  const at = s.consumers.indexOf(c);
+  if (at >= 0) s.consumers.splice(at, 1);
+}
+
+/** Stop refreshing leases: after its handlers settled, or at once when it crashed or its instance closed. */
+function end(c: ConsumerRuntime, owned: Set<ConsumerRuntime>) {
+  clearInterval(c.refreshTimer);
+  owned.delete(c);
+}
+
+/** Coalesce every wake-up in one tick into one pass, and never run handlers inside `enqueue`. */
+function schedulePump(s: State) {
+  if (s.pumpQueued) return;
+  s.pumpQueued = true;
+  queueMicrotask(() => {
+    s.pumpQueued = false;
+    pump(s);
+  });
+}
+
+/** Hand queued requests to consumers with room, round-robin, so the load spreads. */
+function pump(s: State) {
+  for (const entry of s.queue.values()) {
+    const c = nextFree(s);
+    if (!c) return;
+    s.queue.delete(entry.seq);
+    if (entry.request.deadline < Date.now()) {
+      // Not run: whoever waits on the call (the caller, a resend) hears so instead of nothing.
+      answerCall(s, entry, deadlineReply(entry.request));
+      continue;
+    }
+    deliver(s, c, entry);
+  }
+}
+
+function nextFree(s: State): ConsumerRuntime | undefined {
+  const n = s.consumers.length;
+  for (let i = 0; i < n; i++) {
+    const at = (s.next + i) % n;
+    const c = s.consumers[at]!;
+    if (c.inFlight < c.batch) {
+      s.next = (at + 1) % n;
+      return c;
+    }
+  }
+  return undefined;
+}
+
+function deliver(s: State, c: ConsumerRuntime, entry: Entry) {
+  entry.owner = c;
+  entry.deliveries++;
+  entry.idleSince = Date.now();
+  s.pending.set(entry.seq, entry);
+  c.inFlight++;
+  c.taken.add(entry);
+  const request = JSON.parse(entry.json) as CallRequest;
+  const run = (async () => {
+    let answer: Answer;
+    try {
+      answer = await c.handle(request);
+    } catch {
+      // Handlers are not supposed to throw; if one does, its caller still gets an answer.
+      answer = { error: { code: ErrorCode.InternalError, message: 'Internal error' } };
+    }
+    // A crashed consumer or a closed instance has lost its "connection": its answer never reaches Redis either.
+    if (!c.killed && !c.instance.closed) answerCall(s, entry, answer);
+  })().finally(() => {
+    c.inFlight--;
+    c.taken.delete(entry);
+    c.running.delete(run);
+    schedulePump(s);
+  });
+  c.running.add(run);
+}
+
+/** Store the reply for the claim window first, then answer `replyTo` and every waiter once. */
+function answerCall(s: State, entry: Entry, answer: Answer) {
+  // A slow worker and the consumer that took its call over may both answer: the first one wins.
+  if (entry.done) return;
+  entry.done = true;
+  s.pending.delete(entry.seq);
+  const { id, user, replyTo } = entry.request;
+  let json: string;
+  try {
+    json = JSON.stringify({ ...answer, id, user });
+  } catch {
+    json = JSON.stringify({ id, user, error: { code: ErrorCode.InternalError, message: 'Reply is not JSON' } });
+  }
+  const to = new Set([replyTo]);
+  // Stored only under a live claim, keeping its expiry (`SET … XX KEEPTTL`): the window is the gateway's.
+  const claim = liveClaim(s, claimKey(user, id), Date.now());
+  if (claim) {
+    claim.reply = json;
+    for (const w of claim.waiters) to.add(w);
+    claim.waiters.clear();
+  }
+  for (const r of to) for (const l of s.readers.get(r) ?? []) sendLater(l, json);
+}
+
+/**
+ * `XCLAIM <itself> 0 <ids> JUSTID`: the calls this consumer still runs are its own again and
+ * idle from now on; their delivery counts stay. Only a consumer that stopped refreshing (it
+ * crashed, its process hangs) lets a call go idle long enough to be taken over.
+ */
+function refresh(s: State, c: ConsumerRuntime) {
+  const now = Date.now();
+  for (const entry of c.taken) {
+    // Answered, dead-lettered or given up on meanwhile: there is no lease left to hold.
+    if (!s.pending.has(entry.seq)) continue;
+    entry.owner = c;
+    entry.idleSince = now;
+  }
+}
+
+/** XPENDING + XCLAIM: give up on requests idle too long, or take them over from their silent consumer. */
+function reclaim(s: State, c: ConsumerRuntime) {
+  const now = Date.now();
+  for (const entry of s.pending.values()) {
+    if (now - entry.idleSince < c.claimIdleMs) continue;
+    if (entry.deliveries >= c.maxDeliveries) {
+      s.dead.push({ request: entry.request, deliveries: entry.deliveries, lastConsumer: entry.owner?.name, at: now });
+      if (s.dead.length > DEAD_LETTER_MAX) s.dead.shift();
+      answerCall(s, entry, { error: { code: ErrorCode.InternalError, message: `Call failed after ${entry.deliveries} deliveries` } });
+    } else if (entry.request.deadline < now) {
+      // Its owner is gone and nobody waits for a run any more: answered so, never redelivered.
+      answerCall(s, entry, deadlineReply(entry.request));
+    } else if (entry.owner !== c && c.inFlight < c.batch) {
+      // Never its own: that handler is still running here, and rerunning it beside itself helps nobody.
+      // Map.set on an existing key keeps its place, so this loop does not meet the entry again.
+      deliver(s, c, entry);
+    }
+  }
+}
+
+function sweep(s: State, now: number, maxAgeMs: number) {
+  for (const [key, claim] of s.claims) if (claim.expiresAt <= now) s.claims.delete(key);
+  for (const room of s.presence.keys()) prune(s, room, now);
+  for (const h of s.histories.values()) trim(h, now, Infinity, maxAgeMs);
+  // Queued calls past their deadline would only be answered -32003 by the next consumer: do it now.
+  // Pending ones are left to their owner's answer, or to `reclaim` once the owner stops refreshing.
+  for (const entry of s.queue.values()) {
+    if (entry.request.deadline >= now) continue;
+    s.queue.delete(entry.seq);
+    answerCall(s, entry, deadlineReply(entry.request));
+  }
+}

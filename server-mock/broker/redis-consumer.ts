@@ -1,0 +1,316 @@
+/**
+ * The worker side of calls on Redis: a consumer of the `tether-workers` group that runs
+ * requests, stores each reply for the idempotency window before answering the caller and
+ * every waiter, keeps the leases of the requests it runs fresh, and takes over the requests
+ * whose consumer stopped refreshing them because it died (DESIGN §4).
+ */
+import type { ChainableCommander } from 'ioredis';
+import { CallRequest, deadlineReply, type CallHandler, type CallReply, type ConsumeOptions, type Consumer } from './broker.ts';
+import {
+  GROUP,
+  abortable,
+  errorCode,
+  once,
+  parseEntries,
+  parsePending,
+  parseRead,
+  release,
+  sleep,
+  type RedisContext,
+  type StreamEntry,
+} from './redis-shared.ts';
+
+/** Dead-lettered requests kept, approximately. */
+const DEAD_MAX_LEN = 100_000;
+/** Bounds the reply stream of a gateway that is gone; a live gateway deletes what it reads. */
+const REPLY_MAX_LEN = 1000;
+/** A reply stream nobody has written to for this long disappears (gateways get new ids when they restart). */
+const REPLY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Longest XREADGROUP block: bounds how late a stopped loop notices when CLIENT UNBLOCK cannot reach Redis. */
+const READ_BLOCK_MAX_MS = 1000;
+
+/** Who is waiting for a call's reply. */
+interface Caller {
+  id: string;
+  user: string;
+  replyTo: string;
+}
+
+/** Create the workers' group (and the stream) unless it exists. From `0`: nothing in a stream without a group was ever delivered. */
+export async function ensureGroup(ctx: RedisContext): Promise<void> {
+  try {
+    await ctx.cmd.call('XGROUP', 'CREATE', ctx.keys.rpc, GROUP, '0', 'MKSTREAM');
+  } catch (error) {
+    if (errorCode(error) !== 'BUSYGROUP') throw error;
+  }
+}
+
+/** The results of a pipeline, throwing its first error. */
+async function results(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/** A request's payload, or why it is not one and whom to tell if that much can be read. */
+function decode(payload: string): { request: CallRequest } | { reason: string; caller?: Caller } {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch {
+    return { reason: 'payload is not JSON' };
+  }
+  const parsed = CallRequest.safeParse(json);
+  if (parsed.success) return { request: parsed.data };
+  const reason = `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`;
+  if (typeof json !== 'object' || json === null) return { reason };
+  const { id, user, replyTo } = json as Record<string, unknown>;
+  const readable = typeof id === 'string' && typeof user === 'string' && typeof replyTo === 'string';
+  return readable ? { reason, caller: { id, user, replyTo } } : { reason };
+}
+
+export function createConsumers(ctx: RedisContext) {
+  const { keys } = ctx;
+  /** `halt` of every running consumer, for `close`. */
+  const running = new Set<() => Promise<void>>();
+
+  /**
+   * Store the reply in the call's key first, then answer the caller and every waiter, then
+   * acknowledge: a resend that joins the waiters after the SMEMBERS finds the stored reply
+   * (see the claim script). XX KEEPTTL: only a claimed call has a key, and it keeps its window.
+   */
+  async function answer(caller: Caller, reply: CallReply, entryId: string, deadLetter?: { payload: string; reason: string }) {
+    const store = ctx.cmd.pipeline();
+    if (deadLetter) store.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', deadLetter.payload, 'reason', deadLetter.reason);
+    store.call('SET', keys.call(caller.user, caller.id), JSON.stringify({ state: 'done', reply }), 'XX', 'KEEPTTL');
+    store.call('SMEMBERS', keys.waiters(caller.user, caller.id));
+    const waiters = (await results(store)).at(-1);
+    const targets = new Set([caller.replyTo, ...(Array.isArray(waiters) ? waiters.map(String) : [])]);
+    const json = JSON.stringify(reply);
+    const send = ctx.cmd.pipeline();
+    for (const replyTo of targets) {
+      send.call('XADD', keys.reply(replyTo), 'MAXLEN', '~', REPLY_MAX_LEN, '*', 'payload', json);
+      send.call('PEXPIRE', keys.reply(replyTo), REPLY_TTL_MS);
+    }
+    // Nobody joins the waiters once the reply is stored, so the set can go.
+    send.call('DEL', keys.waiters(caller.user, caller.id));
+    send.call('XACK', keys.rpc, GROUP, entryId);
+    await results(send);
+  }
+
+  /** Move an entry to the dead-letter stream, answer its caller with `error` if known, acknowledge it. */
+  async function bury(entryId: string, payload: string, reason: string, caller: Caller | undefined, error: CallReply['error']) {
+    if (caller) return answer(caller, { id: caller.id, user: caller.user, error }, entryId, { payload, reason });
+    await results(
+      ctx.cmd
+        .pipeline()
+        .call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason)
+        .call('XACK', keys.rpc, GROUP, entryId),
+    );
+  }
+
+  function consume(name: string, handle: CallHandler, options: ConsumeOptions = {}): Consumer {
+    if (ctx.isClosed()) return { stop: async () => {}, kill: () => {} };
+    const batch = Math.max(1, options.batch ?? 16);
+    const claimIdleMs = options.claimIdleMs ?? 10_000;
+    const maxDeliveries = options.maxDeliveries ?? 3;
+    // Look for abandoned requests twice per idle period (so one waits at most ~1.5 × claimIdleMs),
+    // but at least once a second.
+    const rescueEveryMs = Math.max(10, Math.min(claimIdleMs / 2, 1000));
+    // Three lease refreshes per idle period: a call running here never looks abandoned.
+    const refreshEveryMs = Math.max(10, claimIdleMs / 3);
+    const reader = ctx.connect(`consumer:${name}`);
+    /** The reader's CLIENT ID, for CLIENT UNBLOCK; a new connection gets a new one. */
+    let readerId: string | undefined;
+    reader.on('close', () => (readerId = undefined));
+    /** Requests this consumer is running, by entry id; at most `batch`. */
+    const inFlight = new Map<string, Promise<void>>();
+    /** Stop taking requests; a read already sent may still deliver some, and they are run. */
+    const stopping = new AbortController();
+    /** Stop waiting for Redis: it cannot be reached, so nothing more can be delivered anyway. */
+    const abandon = new AbortController();
+    const redis = <T>(command: Promise<T>) => abortable(command, abandon.signal);
+    /** Crashed (`kill`): takes nothing more, answers and acknowledges nothing. */
+    let killed = false;
+
+    async function runEntry(entry: StreamEntry, deliveries: number) {
+      const payload = entry.fields.payload ?? '';
+      const decoded = decode(payload);
+      if (!('request' in decoded)) {
+        return bury(entry.id, payload, decoded.reason, decoded.caller, { code: -32600, message: 'Invalid request' });
+      }
+      const { request } = decoded;
+      if (deliveries > maxDeliveries) {
+        const message = `Call failed after ${deliveries - 1} deliveries`;
+        return bury(entry.id, payload, message, request, { code: -32603, message });
+      }
+      if (request.deadline < Date.now()) {
+        // Not run, but answered like a run: a resend waiting on the call's key must hear something.
+        return answer(request, deadlineReply(request), entry.id);
+      }
+      const out = await handle(request).catch((error: unknown) => {
+        // Handlers should not throw; if one does, its caller still gets an answer.
+        ctx.report(error, `handler of ${request.method}`);
+        return { error: { code: -32603, message: 'Internal error' } };
+      });
+      // A closed broker or a crashed consumer has no connection left; the request stays pending and is taken over.
+      if (ctx.isClosed() || killed) return;
+      await answer(request, { ...out, id: request.id, user: request.user }, entry.id);
+    }
+
+    function take(entry: StreamEntry, deliveries: number) {
+      // Read just before the crash: it stays pending under this name, to be taken over.
+      if (killed) return;
+      const done = runEntry(entry, deliveries)
+        .catch((error: unknown) => {
+          // Unanswered and unacknowledged: it stays pending and is taken over after claimIdleMs.
+          if (!ctx.isClosed()) ctx.report(error, `consumer ${name}`);
+        })
+        .finally(() => inFlight.delete(entry.id));
+      inFlight.set(entry.id, done);
+    }
+
+    /**
+     * Take over requests idle for claimIdleMs. XPENDING + XCLAIM rather than XAUTOCLAIM,
+     * because XAUTOCLAIM also hands a consumer back the requests it is still running: a slow
+     * handler would reset its own call's idle time and spend its deliveries. XCLAIM re-checks
+     * the idle time, so two rescuers never both get a request.
+     */
+    async function rescue() {
+      const free = batch - inFlight.size;
+      if (free <= 0) return;
+      // `batch` rows: enough for `free` candidates after skipping the ones running here.
+      const idle = parsePending(await redis(ctx.cmd.call('XPENDING', keys.rpc, GROUP, 'IDLE', claimIdleMs, '-', '+', batch)));
+      const candidates = idle.filter((p) => !inFlight.has(p.id)).slice(0, free);
+      if (candidates.length === 0) return;
+      const delivered = new Map(candidates.map((p) => [p.id, p.deliveries]));
+      const raw = await redis(ctx.cmd.call('XCLAIM', keys.rpc, GROUP, name, claimIdleMs, ...candidates.map((p) => p.id)));
+      // XCLAIM counts one more delivery.
+      for (const entry of parseEntries(raw)) take(entry, (delivered.get(entry.id) ?? 0) + 1);
+    }
+
+    /**
+     * `XCLAIM … <itself> 0 <ids> JUSTID`: the requests running here stay this consumer's and
+     * their idle time starts over, without counting a delivery, so `rescue` elsewhere leaves
+     * them alone. (Should another consumer have taken one over after all, say while Redis was
+     * unreachable, this takes it back; whichever answers first is the answer.) Not abortable
+     * like the other commands: `stop` keeps refreshing while it waits for its handlers.
+     */
+    let refreshing = false;
+    let refreshFailed = false;
+    async function refresh() {
+      if (refreshing || inFlight.size === 0 || ctx.isClosed()) return;
+      refreshing = true;
+      try {
+        await ctx.cmd.call('XCLAIM', keys.rpc, GROUP, name, 0, ...inFlight.keys(), 'JUSTID');
+        refreshFailed = false;
+      } catch (error) {
+        // Once per outage; the next tick tries again.
+        if (!refreshFailed && !ctx.isClosed()) ctx.report(error, `consumer ${name} lease refresh`);
+        refreshFailed = true;
+      } finally {
+        refreshing = false;
+      }
+    }
+    const refresher = setInterval(() => void refresh(), refreshEveryMs);
+    refresher.unref();
+
+    const loop = (async () => {
+      // Rescue at once: a worker that starts is often replacing one that died.
+      let nextRescue = 0;
+      while (!stopping.signal.aborted) {
+        try {
+          if (Date.now() >= nextRescue) {
+            nextRescue = Date.now() + rescueEveryMs;
+            await rescue();
+          }
+          const free = batch - inFlight.size;
+          if (free <= 0) {
+            await Promise.race([...inFlight.values(), sleep(nextRescue - Date.now(), stopping.signal)]);
+            continue;
+          }
+          readerId ??= String(await redis(reader.call('CLIENT', 'ID')));
+          if (stopping.signal.aborted) break;
+          const blockMs = Math.min(READ_BLOCK_MAX_MS, Math.max(10, nextRescue - Date.now()));
+          const raw = await redis(
+            reader.call('XREADGROUP', 'GROUP', GROUP, name, 'COUNT', free, 'BLOCK', blockMs, 'STREAMS', keys.rpc, '>'),
+          );
+          // Taken even when stopping meanwhile: delivered to this consumer means answered by it.
+          for (const entry of parseRead(raw)) take(entry, 1);
+        } catch (error) {
+          if (stopping.signal.aborted) break;
+          if (errorCode(error) === 'NOGROUP') {
+            // The stream is gone (a Redis restart without persistence): recreate it and its group.
+            try {
+              await redis(ensureGroup(ctx));
+              continue;
+            } catch (groupError) {
+              error = groupError;
+            }
+          }
+          // Redis went away: ioredis reconnects by itself, the loop just tries again.
+          ctx.report(error, `consumer ${name}`);
+          await sleep(200 + Math.random() * 800, stopping.signal);
+        }
+      }
+    })();
+
+    /**
+     * End the read loop promptly. CLIENT UNBLOCK makes a pending XREADGROUP return as if it
+     * timed out, so no request already delivered is lost (disconnecting could drop a reply in
+     * flight). It is repeated until the loop ends, since it may overtake the XREADGROUP it
+     * targets. When Redis cannot be reached there is nothing to wait for: abandon the read.
+     */
+    const endLoop = once(async () => {
+      stopping.abort();
+      let ended = false;
+      void loop.then(() => (ended = true));
+      for (const giveUp = Date.now() + 2000; !ended && Date.now() < giveUp && reader.status === 'ready'; ) {
+        if (readerId !== undefined && ctx.cmd.status === 'ready') ctx.cmd.call('CLIENT', 'UNBLOCK', readerId).catch(() => {});
+        await Promise.race([loop, sleep(50)]);
+      }
+      abandon.abort();
+      await loop;
+    });
+
+    /** For `close`: stop reading and drop the connection; running handlers are abandoned and their requests taken over. */
+    const halt = once(async () => {
+      running.delete(halt);
+      clearInterval(refresher);
+      await endLoop();
+      reader.disconnect();
+    });
+    running.add(halt);
+
+    return {
+      stop: once(async () => {
+        if (killed) return;
+        await endLoop();
+        // Alive until the last handler settles: the refresher keeps their leases meanwhile.
+        await Promise.all(inFlight.values());
+        clearInterval(refresher);
+        running.delete(halt);
+        await release(reader);
+      }),
+      kill() {
+        if (killed) return;
+        killed = true;
+        clearInterval(refresher);
+        running.delete(halt);
+        // A crashed process's connection just drops: no CLIENT UNBLOCK, no goodbye. What a read in
+        // flight delivered stays pending under this name.
+        stopping.abort();
+        abandon.abort();
+        reader.disconnect();
+      },
+    };
+  }
+
+  async function close() {
+    await Promise.all([...running].map((halt) => halt()));
+  }
+
+  return { consume, close };
+}

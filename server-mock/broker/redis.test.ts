@@ -1,0 +1,220 @@
+/**
+ * The Redis broker against a real Redis: the shared broker contract, plus what only Redis
+ * has (riding out a server restart, the dead-letter stream, reply streams that stay small).
+ *
+ * Needs Redis 7 at REDIS_URL or redis://127.0.0.1:6379. Without one the file is skipped
+ * locally (with a warning saying how to start one) and fails on CI. Every broker here works
+ * under a prefix of its own, and the keys under those prefixes are deleted afterwards.
+ * The restart test starts a private `redis-server` on a free port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Broker, CallReply, CallRequest, LiveEvent } from './broker.ts';
+import { brokerContract, eventually } from './contract.ts';
+import { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
+import { redisUrl, unreachable } from '../testing/redis.ts';
+
+const url = redisUrl;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const missing = await unreachable(url);
+
+/** Prefixes the brokers of this file used, so their keys can be deleted at the end. */
+const prefixes = new Set<string>();
+const quiet = () => {};
+
+if (missing && process.env.CI) {
+  describe('redis broker', () => {
+    it('needs a Redis server', () => {
+      throw new Error(`No Redis answered at ${url} (${missing}). CI must provide Redis 7: set REDIS_URL or run one on 127.0.0.1:6379.`);
+    });
+  });
+} else if (missing) {
+  console.warn(
+    `Skipping the Redis broker tests: no Redis answered at ${url} (${missing}). ` +
+      `Start one with \`redis-server --daemonize yes --save "" --appendonly no\`, or set REDIS_URL.`,
+  );
+  describe.skip('redis broker (no Redis)', () => {
+    it('runs the broker contract', () => {});
+  });
+} else {
+  afterAll(async () => {
+    const admin = new Redis(url);
+    for (const prefix of prefixes) {
+      const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+      for await (const batch of admin.scanStream({ match, count: 1000 })) {
+        const found = batch as string[];
+        if (found.length > 0) await admin.del(...found);
+      }
+    }
+    admin.disconnect();
+  });
+
+  brokerContract('redis', (o) => {
+    prefixes.add(o.prefix);
+    return createRedisBroker({ ...o, url });
+  });
+
+  describe('redis broker', () => {
+    const open: Broker[] = [];
+    const make = async (o: Partial<RedisBrokerOptions> = {}) => {
+      const prefix = `tether-test:${nanoid(8)}:`;
+      prefixes.add(prefix);
+      const broker = await createRedisBroker({ url, prefix, ...o });
+      open.push(broker);
+      return { broker, prefix };
+    };
+    const admin = new Redis(url);
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((b) => b.close()));
+    });
+    afterAll(() => admin.disconnect());
+
+    const request = (over: Partial<CallRequest> = {}): CallRequest => ({
+      id: nanoid(),
+      method: 'echo',
+      params: { n: 1 },
+      user: 'u1',
+      conn: 'c1',
+      gateway: 'g1',
+      replyTo: 'g1',
+      deadline: Date.now() + 10_000,
+      ...over,
+    });
+
+    it('keeps the payload of a call that failed too often in the dead-letter stream', async () => {
+      const { broker, prefix } = await make();
+      const got: CallReply[] = [];
+      broker.replies('g1', (r) => got.push(r));
+      let taken = false;
+      const stuck = () => {
+        taken = true;
+        return new Promise<never>(() => {});
+      };
+      const first = broker.consume('w1', stuck, { claimIdleMs: 100, maxDeliveries: 1 });
+      const req = request();
+      await broker.enqueue(req);
+      await eventually(() => taken);
+      first.kill();
+      // The survivor takes the dead consumer's call over as its second delivery: one too many.
+      broker.consume('w2', stuck, { claimIdleMs: 100, maxDeliveries: 1 });
+      await eventually(() => got.length === 1, 5000);
+      expect(got[0]).toEqual({ id: req.id, user: 'u1', error: { code: -32603, message: 'Call failed after 1 deliveries' } });
+      const dead = await admin.xrange(`${prefix}rpc:dead`, '-', '+');
+      expect(dead).toHaveLength(1);
+      const fields = dead[0]![1];
+      expect(JSON.parse(fields[fields.indexOf('payload') + 1]!)).toEqual(req);
+      // Acknowledged: nobody will deliver it again.
+      expect((await admin.xpending(`${prefix}rpc`, 'tether-workers'))[0]).toBe(0);
+    });
+
+    it('dead-letters a malformed request and answers -32600 when it can tell whom', async () => {
+      const { broker, prefix } = await make();
+      const got: CallReply[] = [];
+      broker.replies('g1', (r) => got.push(r));
+      let runs = 0;
+      broker.consume('w1', async () => ({ result: ++runs }));
+      await admin.xadd(`${prefix}rpc`, '*', 'payload', JSON.stringify({ id: 'bad1', user: 'u1', replyTo: 'g1', method: 7 }));
+      await admin.xadd(`${prefix}rpc`, '*', 'payload', 'not json');
+      await eventually(async () => (await admin.xlen(`${prefix}rpc:dead`)) === 2);
+      await eventually(() => got.length === 1);
+      expect(got[0]).toEqual({ id: 'bad1', user: 'u1', error: { code: -32600, message: 'Invalid request' } });
+      expect(runs).toBe(0);
+      expect((await admin.xpending(`${prefix}rpc`, 'tether-workers'))[0]).toBe(0);
+    });
+
+    it('leaves nothing in the reply stream after 200 calls', async () => {
+      const { broker, prefix } = await make();
+      const got: CallReply[] = [];
+      broker.replies('g1', (r) => got.push(r));
+      broker.consume('w1', async (req) => ({ result: req.params }));
+      for (let i = 0; i < 200; i++) await broker.enqueue(request({ params: i }));
+      await eventually(() => got.length === 200, 10_000);
+      await eventually(async () => (await admin.xlen(`${prefix}reply:g1`)) === 0);
+    });
+
+    it('reports recovered when only the offset itself was trimmed, by count or by age, even in a quiet room', async () => {
+      const { broker } = await make({ historyMaxLen: 3, historyMaxAgeMs: 150 });
+      const room = { kind: 'room', room: 'r' } as const;
+      const first = await broker.publish(room, { event: 'e', data: 0 });
+      for (let i = 1; i <= 3; i++) await broker.publish(room, { event: 'e', data: i });
+      // `first` is gone, but nothing after it: a client that had it missed nothing.
+      const byCount = await broker.history(room, first.offset);
+      expect(byCount.recovered).toBe(true);
+      expect(byCount.events.map((e) => e.data)).toEqual([1, 2, 3]);
+      expect((await broker.history(room, '0-0')).recovered).toBe(false);
+
+      // A quiet room: reading trims by age too, so stale events are not served.
+      const last = byCount.events.at(-1)!;
+      await sleep(200);
+      expect(await broker.history(room, last.offset)).toEqual({ events: [], recovered: true, tip: last.offset });
+      expect((await broker.history(room, '0-0')).events).toEqual([]);
+      const later = await broker.publish(room, { event: 'e', data: 4 });
+      expect(await broker.history(room, last.offset)).toEqual({ events: [later], recovered: true, tip: later.offset });
+      expect((await broker.history(room, first.offset)).recovered).toBe(false);
+    });
+
+    it('serves calls and live events again after Redis restarts', async () => {
+      const port = await freePort();
+      let server = await startRedis(port);
+      try {
+        const { broker } = await make({ url: `redis://127.0.0.1:${port}`, onError: quiet });
+        const got: CallReply[] = [];
+        broker.replies('g1', (r) => got.push(r));
+        broker.consume('w1', async (req) => ({ result: req.params }), { claimIdleMs: 1000 });
+        const live: LiveEvent[] = [];
+        broker.subscribe({ kind: 'room', room: 'r' }, (e) => live.push(e));
+        await broker.enqueue(request({ params: 'before' }));
+        await eventually(() => got.length === 1);
+
+        // Everything is lost: no persistence, so the stream and the workers' group are gone too.
+        server.kill('SIGKILL');
+        await once(server, 'exit');
+        const queued = broker.enqueue(request({ params: 'while down' }));
+        await sleep(1500);
+        server = await startRedis(port);
+        const restarted = Date.now();
+
+        await queued;
+        await broker.enqueue(request({ params: 'after' }));
+        await eventually(() => got.some((r) => r.result === 'after') && got.some((r) => r.result === 'while down'), 8000);
+        // Live events are fire-and-forget until the subscriber is back: publish until one arrives.
+        await eventually(async () => {
+          if (live.length > 0) return true;
+          await broker.publish({ kind: 'room', room: 'r' }, { event: 'back' });
+          await sleep(100);
+          return live.length > 0;
+        }, 8000);
+        expect(live[0]).toMatchObject({ kind: 'event', event: { event: 'back' } });
+        expect(Date.now() - restarted).toBeLessThan(8000);
+        expect(await broker.ping()).toBe(true);
+      } finally {
+        server.kill('SIGKILL');
+      }
+    });
+  });
+}
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A private, memory-only redis-server on `port`, resolved once it answers PING. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const at = `redis://127.0.0.1:${port}`;
+  await eventually(async () => (await unreachable(at)) === undefined, 5000);
+  return child;
+}

@@ -1,0 +1,42 @@
+/**
+ * The demo's HTTP side for `npm start`: the demo page, the browser bundle it imports, and
+ * development tokens. Files are read from the repository; the page needs `npm run build`
+ * first (npm start runs it).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The repository root: the nearest folder above this file with `demo/` (this file also runs compiled, from `dist/server`). */
+function findRoot(): URL {
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    if (existsSync(new URL('demo/plain/index.html', dir))) return dir;
+  }
+  return new URL('../../', import.meta.url);
+}
+const root = findRoot();
+const files: Record<string, [path: string, type: string]> = {
+  '/': ['demo/plain/index.html', 'text/html; charset=utf-8'],
+  '/index.html': ['demo/plain/index.html', 'text/html; charset=utf-8'],
+  '/tether.js': ['dist/tether.js', 'text/javascript; charset=utf-8'],
+  '/tether.js.map': ['dist/tether.js.map', 'application/json'],
+};
+
+export function createDemoFiles(o: { devToken?: ((user: string) => Promise<string>) | undefined }) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/dev/token' && o.devToken) {
+      const user = url.searchParams.get('user') ?? '';
+      if (!/^[\w.@-]{1,64}$/.test(user)) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?user= is 1-64 letters, digits, _ . @ -"}');
+      return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token: await o.devToken(user), user }));
+    }
+    const file = req.method === 'GET' ? files[url.pathname] : undefined;
+    if (!file) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    try {
+      const body = await readFile(new URL(file[0], root));
+      res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-cache' }).end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`${file[0]} is missing: run npm run build`);
+    }
+  };
+}

@@ -1,0 +1,79 @@
+import { register as globalRegistry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from './metrics.ts';
+
+/** The value of one exposition line, e.g. `tether_connections 2`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('createMetrics', () => {
+  it('keeps each gateway in its own registry, away from the global one', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.connectionOpened();
+    expect(sample(await a.render(), 'tether_connections')).toBe(1);
+    expect(sample(await b.render(), 'tether_connections')).toBe(0);
+    expect(await globalRegistry.metrics()).not.toContain('tether_');
+  });
+
+  it('includes the default Node metrics unless asked not to', async () => {
+    expect(await createMetrics().render()).toContain('process_cpu_user_seconds_total');
+    expect(await createMetrics({ defaultMetrics: false }).render()).not.toContain('process_cpu_user_seconds_total');
+  });
+
+  it('counts connections up and down', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.connectionOpened();
+    m.connectionOpened();
+    m.connectionClosed();
+    expect(sample(await m.render(), 'tether_connections')).toBe(1);
+  });
+
+  it('counts calls by method and outcome, and times them in sub-millisecond to seconds buckets', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.callDone('orders.create', 'ok', 0.003);
+    m.callDone('orders.create', 'ok', 0.0004);
+    m.callDone('orders.create', 'timeout', 30);
+    m.callDone('system.ping', 'rejected', 0.0001);
+    const text = await m.render();
+    expect(sample(text, 'tether_calls_total{method="orders.create",outcome="ok"}')).toBe(2);
+    expect(sample(text, 'tether_calls_total{method="orders.create",outcome="timeout"}')).toBe(1);
+    expect(sample(text, 'tether_calls_total{method="system.ping",outcome="rejected"}')).toBe(1);
+    expect(sample(text, 'tether_call_duration_seconds_bucket{le="0.0005",method="orders.create"}')).toBe(1);
+    expect(sample(text, 'tether_call_duration_seconds_bucket{le="0.005",method="orders.create"}')).toBe(2);
+    expect(sample(text, 'tether_call_duration_seconds_bucket{le="10",method="orders.create"}')).toBe(2);
+    expect(sample(text, 'tether_call_duration_seconds_count{method="orders.create"}')).toBe(3);
+  });
+
+  it('folds method names past the cap into (other), so clients cannot grow the registry', async () => {
+    const m = createMetrics({ defaultMetrics: false, maxMethods: 2 });
+    for (const name of ['a', 'b', 'c', 'd', 'a']) m.callDone(name, 'error', 0.01);
+    const text = await m.render();
+    expect(sample(text, 'tether_calls_total{method="a",outcome="error"}')).toBe(2);
+    expect(sample(text, 'tether_calls_total{method="b",outcome="error"}')).toBe(1);
+    expect(sample(text, 'tether_calls_total{method="(other)",outcome="error"}')).toBe(2);
+    expect(text).not.toContain('method="c"');
+  });
+
+  it('counts broker errors by operation and events by kind, with zeros before the first event', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    expect(sample(await m.render(), 'tether_events_total{kind="room"}')).toBe(0);
+    m.brokerError('publish');
+    m.brokerError('publish');
+    m.eventPublished({ kind: 'user', user: '42' });
+    m.eventPublished({ kind: 'broadcast' });
+    m.eventPublished({ kind: 'room', room: 'r' });
+    m.eventPublished({ kind: 'room', room: 'r' });
+    const text = await m.render();
+    expect(sample(text, 'tether_broker_errors_total{op="publish"}')).toBe(2);
+    expect(sample(text, 'tether_events_total{kind="notification"}')).toBe(1);
+    expect(sample(text, 'tether_events_total{kind="broadcast"}')).toBe(1);
+    expect(sample(text, 'tether_events_total{kind="room"}')).toBe(2);
+  });
+
+  it('names the Prometheus text content type', () => {
+    expect(createMetrics({ defaultMetrics: false }).contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The gateway's transport: one HTTP server, WebSocket upgrades through `ws` in `noServer`
+ * mode (the pattern of `ws`'s own auth example), everything else to the HTTP handler. It only
+ * adapts: the subprotocol and Origin checks happen here, the rest in `core.ts`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, SUBPROTOCOL } from '../../src/protocol/codes.ts';
+import { createGatewayCore, type GatewayCoreOptions } from './core.ts';
+
+export interface GatewayServerOptions extends GatewayCoreOptions {
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Origins allowed to open sockets; empty or absent: any. */
+  allowedOrigins?: string[];
+  /** Handles every plain HTTP request (health, metrics, publish API, the demo's files). */
+  http?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface GatewayServer {
+  /** `ws://host:port` */
+  url: string;
+  port: number;
+  core: ReturnType<typeof createGatewayCore>;
+  /** Stop accepting, finish or fail pending calls, close sockets with 1012, stop the server. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startGateway(o: GatewayServerOptions): Promise<GatewayServer> {
+  const core = createGatewayCore(o);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.maxFrameBytes ?? 65_536, // ws closes with 1009 past this
+    // Pick our version if offered. Otherwise echo the client's first choice: a client must fail
+    // a handshake that drops its subprotocol, so only an open socket can tell it "4000".
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : ([...protocols][0] ?? false)),
+  });
+  const sockets = new Set<WebSocket>();
+  let accepting = true;
+
+  const server = createServer((req, res) => {
+    if (o.http) return o.http(req, res);
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const origin = req.headers.origin;
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!accepting) return refuse(503, 'Service Unavailable');
+    if (o.allowedOrigins?.length && !(origin && o.allowedOrigins.includes(origin))) return refuse(403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (ws.protocol !== SUBPROTOCOL) return ws.close(CloseCode.UnsupportedProtocol, `unsupported protocol: use ${SUBPROTOCOL}`);
+      sockets.add(ws);
+      const conn = core.connect({
+        send: (data) => ws.send(data),
+        close: (code, reason) => ws.close(code, reason),
+        terminate: () => ws.terminate(),
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+      });
+      ws.on('message', (data, isBinary) => (isBinary ? conn.binary() : conn.receive(data.toString())));
+      ws.on('close', () => {
+        sockets.delete(ws);
+        conn.closed();
+      });
+      ws.on('error', () => ws.terminate());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${o.port} on ${o.host ?? '127.0.0.1'} is already in use (set PORT)`) : error),
+    );
+    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://${o.host ?? '127.0.0.1'}:${port}`,
+    port,
+    core,
+    async close(graceMs) {
+      accepting = false;
+      await core.shutdown(graceMs);
+      // Give the 1012 close frames a moment to leave before cutting what is left.
+      for (let i = 0; i < 50 && sockets.size; i++) await new Promise((r) => setTimeout(r, 20));
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      wss.close();
+    },
+  };
+}
