@@ -200,6 +200,8 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       s.onclose = (e) => lost(my, e.code, e.reason);
       s.onmessage = (e) => receive(String(e.data));
       s.onopen = () => authenticate(my, jwt);
+      // The close event says all we need; but `ws` in Node throws an 'error' nobody listens to.
+      s.onerror = () => {};
     } catch (error) {
       report(error);
       lost(my, 1006, String(error));

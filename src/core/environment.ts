@@ -15,6 +15,7 @@ export interface WebSocketLike {
   onopen: Handler<unknown>;
   onmessage: Handler<{ data: unknown }>;
   onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

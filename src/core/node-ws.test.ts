@@ -26,3 +26,18 @@ it('connects, calls and receives notifications over a real socket with ws', asyn
   client.close();
   expect(gateway.tokens).toEqual(['good']);
 });
+
+it('rides out a refused upgrade (HTTP 503) without an uncaught error from ws', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer();
+  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  const client = createClient({ url: `ws://127.0.0.1:${port}`, token: 'good', WebSocket });
+  const states: string[] = [];
+  client.on('state', (e) => states.push(e.to));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(states).toContain('reconnecting');
+  client.close();
+  await new Promise((r) => server.close(r));
+});
