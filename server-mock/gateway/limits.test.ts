@@ -114,7 +114,7 @@ it('keeps the browser client connected through a token refresh', async () => {
   expect(issued).toBeGreaterThanOrEqual(2);
 }, 10_000);
 
-it('shuts down gracefully: pending calls are answered, sockets close with 1012, clients come back', async () => {
+it('shuts down gracefully: pending calls are answered, then sockets close with 1012 (come back soon)', async () => {
   const s = await start();
   const c = s.client('u1', { restartWindowMs: 50 });
   await reach(c, 'connected');
@@ -124,6 +124,7 @@ it('shuts down gracefully: pending calls are answered, sockets close with 1012, 
   c.on('state', (e) => e.to === 'reconnecting' && codes.push(e.code));
   await s.gateway.close(2000);
   await expect(slow).resolves.toEqual({ waited: 200 });
-  await until(() => codes.length === 1);
-  expect(codes).toEqual([1012]);
+  // Later retries find no gateway (1006); the first close is the restart notice.
+  await until(() => codes.length >= 1);
+  expect(codes[0]).toBe(1012);
 });
