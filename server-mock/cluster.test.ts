@@ -61,6 +61,9 @@ await describeWithRedis('cluster on Redis', () => {
       for (const r of batch) seen.add(r.worker);
     }
     expect([...seen].sort()).toEqual(['w1', 'w2']);
+    // The gateway process has no methods of its own: it describes what the workers announced.
+    const { methods } = (await c.call('system.describe')) as { methods: Record<string, unknown> };
+    expect(Object.keys(methods)).toEqual(expect.arrayContaining(['orders.create', 'demo.where']));
   }, 30_000);
 
   it('finishes a call whose worker was SIGKILLed mid-call on another worker, and answers it once', async () => {

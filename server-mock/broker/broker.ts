@@ -177,6 +177,12 @@ export interface Broker {
   /** Users with at least one live connection in `room`. */
   members(room: string): Promise<string[]>;
 
+  // ── method directory ────────────────────────────────────────────────────
+  /** Worker: announce the methods it serves (name → JSON Schema description), for `system.describe`. */
+  advertise(methods: Record<string, unknown>): Promise<void>;
+  /** Gateway: every method any worker announced. */
+  methods(): Promise<Record<string, unknown>>;
+
   /** Whether the broker can serve right now (for `/health`). */
   ping(): Promise<boolean>;
   /** Stop every reader and release connections. */

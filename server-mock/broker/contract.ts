@@ -347,6 +347,19 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       expect(await b.members('r')).toEqual(['alive']);
     });
 
+    it('keeps a directory of the methods workers announce, shared across instances', async () => {
+      const worker = await make();
+      const gateway = await peer(worker);
+      expect(await gateway.methods()).toEqual({});
+      await worker.advertise({ 'orders.create': { params: { type: 'object' } }, 'orders.list': {} });
+      await worker.advertise({ 'tasks.get_stats': { description: 'x' } });
+      expect(await gateway.methods()).toEqual({
+        'orders.create': { params: { type: 'object' } },
+        'orders.list': {},
+        'tasks.get_stats': { description: 'x' },
+      });
+    });
+
     it('answers ping and stops its readers on close', async () => {
       const b = await make();
       expect(await b.ping()).toBe(true);

@@ -94,6 +94,8 @@ export interface State {
   histories: Map<string, History>;
   /** room → user → connection → expiry (epoch ms). */
   presence: Map<string, Map<string, Map<string, number>>>;
+  /** Methods workers announced: name → description. */
+  methods: Map<string, unknown>;
 }
 
 /**
@@ -118,6 +120,7 @@ export function stateOf(prefix: string): State {
       channels: new Map(),
       histories: new Map(),
       presence: new Map(),
+      methods: new Map(),
     };
     states.set(prefix, s);
   }

@@ -204,6 +204,16 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       return [...(s.presence.get(room)?.keys() ?? [])];
     },
 
+    async advertise(methods) {
+      open();
+      for (const [name, description] of Object.entries(methods)) s.methods.set(name, structuredClone(description));
+    },
+
+    async methods() {
+      open();
+      return Object.fromEntries(s.methods);
+    },
+
     async ping() {
       return !mine.closed;
     },

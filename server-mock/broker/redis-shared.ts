@@ -18,6 +18,8 @@ export function redisKeys(prefix: string) {
   return {
     /** Stream of `CallRequest`s (field `payload`), read by the `tether-workers` group. */
     rpc: `${prefix}rpc`,
+    /** Hash: method name → JSON description, written by workers for `system.describe`. */
+    methods: `${prefix}methods`,
     /** Requests that were malformed or failed too often (fields `payload`, `reason`). */
     dead: `${prefix}rpc:dead`,
     /** Idempotency record of a call: `{"state":"pending"}` or `{"state":"done","reply":<CallReply>}`. */

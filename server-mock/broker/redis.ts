@@ -108,6 +108,16 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     exit: presence.exit,
     members: presence.members,
 
+    async advertise(methods) {
+      const entries = Object.entries(methods).flatMap(([name, d]) => [name, JSON.stringify(d)]);
+      if (entries.length) await cmd.hset(ctx.keys.methods, ...entries);
+    },
+
+    async methods() {
+      const all = await cmd.hgetall(ctx.keys.methods);
+      return Object.fromEntries(Object.entries(all).map(([name, json]) => [name, JSON.parse(json) as unknown]));
+    },
+
     async ping() {
       if (closed) return false;
       try {

@@ -1,18 +1,16 @@
 /**
- * The gateway end to end on the memory broker: real `ws` sockets, real JWTs, real workers,
- * and the browser core as the client.
+ * The gateway end to end, on each broker: real `ws` sockets, real JWTs, real workers, and
+ * the browser core as the client. The same suite runs on the embedded broker and on Redis.
  */
+import { nanoid } from 'nanoid';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/protocol/rpc-error.ts';
+import type { Broker } from '../broker/broker.ts';
+import { createMemoryBroker } from '../broker/memory.ts';
+import { createRedisBroker } from '../broker/redis.ts';
+import { describeWithRedis, redisUrl } from '../testing/redis.ts';
 import { reach, startSystem, until } from '../testing/system.ts';
-
-let system: Awaited<ReturnType<typeof startSystem>> | undefined;
-const start = async (o?: Parameters<typeof startSystem>[0]) => (system = await startSystem(o));
-afterEach(async () => {
-  await system?.stop();
-  system = undefined;
-});
 
 /** A raw socket, for what a well-behaved client never does. */
 function raw(url: string, protocol: string | undefined = 'tether.v1') {
@@ -24,7 +22,16 @@ function raw(url: string, protocol: string | undefined = 'tether.v1') {
   return { ws, frames, closed, open, send: (o: unknown) => ws.send(typeof o === 'string' ? o : JSON.stringify(o)) };
 }
 
-describe('gateway', () => {
+function gatewaySuite(openBroker: () => Promise<Broker>) {
+  let system: Awaited<ReturnType<typeof startSystem>> | undefined;
+  let broker: Broker | undefined;
+  const start = async (o?: Parameters<typeof startSystem>[0]) => (system = await startSystem({ broker: (broker = await openBroker()), ...o }));
+  afterEach(async () => {
+    await system?.stop();
+    await broker?.close();
+    system = broker = undefined;
+  });
+
   it('authenticates, runs a call on a worker and delivers its notification to the caller', async () => {
     const s = await start();
     const alice = s.client('alice');
@@ -58,9 +65,11 @@ describe('gateway', () => {
     const c = s.client('u1');
     expect(await c.call('system.ping')).toMatchObject({ pong: true });
     expect(await c.call('system.echo', { a: [1, 2] })).toEqual({ a: [1, 2] });
-    expect(await c.call('system.health')).toMatchObject({ status: 'ok', broker: 'memory' });
+    expect(await c.call('system.health')).toMatchObject({ status: 'ok', broker: s.broker.name });
     expect(await c.call('system.info')).toMatchObject({ name: 'tether-gateway', user: 'u1' });
     expect(await c.call('system.latency')).toMatchObject({ serverTime: expect.any(Number) });
+    const { methods } = (await c.call('system.describe')) as { methods: Record<string, { params: object }> };
+    expect(methods['orders.create']!.params).toMatchObject({ type: 'object', properties: { sku: { type: 'string' } } });
   });
 
   it('refuses a bad token with 4001 and a reason; the client ends unauthorized', async () => {
@@ -203,4 +212,9 @@ describe('gateway', () => {
     expect(sockets.length).toBe(2);
     expect(states).toContain('reconnecting');
   });
-});
+}
+
+describe('gateway on the memory broker', () => gatewaySuite(async () => createMemoryBroker({ prefix: `gw-${nanoid(6)}:` })));
+await describeWithRedis('gateway on Redis', () =>
+  gatewaySuite(() => createRedisBroker({ url: redisUrl, prefix: `tether-test:gw-${nanoid(6)}:`, onError: () => {} })),
+);

@@ -128,3 +128,16 @@ it('shuts down gracefully: pending calls are answered, then sockets close with 1
   await until(() => codes.length >= 1);
   expect(codes[0]).toBe(1012);
 });
+
+it('refuses upgrades from origins outside the allowlist with 403', async () => {
+  const s = await start({ gateway: { allowedOrigins: ['https://app.example.com'] } });
+  const attempt = (origin: string) =>
+    new Promise<string>((resolve) => {
+      const ws = new WebSocket(s.gateway.url, 'tether.v1', { origin });
+      ws.on('open', () => (ws.close(), resolve('open')));
+      ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.on('error', () => {});
+    });
+  expect(await attempt('https://evil.example.com')).toBe('403');
+  expect(await attempt('https://app.example.com')).toBe('open');
+});

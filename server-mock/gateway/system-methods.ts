@@ -36,7 +36,8 @@ const methods: Record<string, SystemMethod> = {
   }),
   // The client measures the round trip; the server's clock lets it estimate the offset too.
   'system.latency': () => ({ serverTime: Date.now() }),
-  'system.describe': (_p, ctx) => ({ methods: ctx.describe?.() ?? {} }),
+  // The workers' directory in the broker, unless the set-up describes its methods itself.
+  'system.describe': async (_p, ctx) => ({ methods: ctx.describe ? ctx.describe() : await ctx.broker.methods() }),
 };
 
 /** The handler of a built-in method, or undefined for methods the workers answer. */

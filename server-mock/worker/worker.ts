@@ -71,6 +71,8 @@ export function createWorker(o: WorkerOptions): Worker {
   }
 
   const consumer = o.broker.consume(name, run, o);
+  // For `system.describe` on any gateway; a failure only leaves the directory stale.
+  o.broker.advertise(describeMethods(o.methods)).catch((error: unknown) => o.logger?.warn({ err: error }, 'could not advertise methods'));
   return { name, stop: () => consumer.stop() };
 }
 
