@@ -89,6 +89,19 @@ await describeWithRedis('cluster on Redis', () => {
     ws.close();
   }, 30_000);
 
+  it('lets a worker stopped with SIGTERM finish the call it runs before it exits', async () => {
+    fresh();
+    const [g1, w] = await Promise.all([gateway(), worker('leaving')]);
+    const c = client('alice', g1.url);
+    await connected(c);
+    const slow = c.call('demo.slow', { ms: 800 });
+    await new Promise((r) => setTimeout(r, 200));
+    w.kill('SIGTERM');
+    const [code] = (await new Promise((resolve) => w.once('exit', (...args) => resolve(args)))) as [number];
+    expect(code).toBe(0);
+    await expect(slow).resolves.toEqual({ waited: 800 });
+  }, 30_000);
+
   it('delivers room messages across gateways, to members only', async () => {
     fresh();
     const [g1, g2] = await Promise.all([gateway(), gateway(), worker('w1')]);

@@ -188,6 +188,35 @@ function gatewaySuite(openBroker: () => Promise<Broker>) {
     expect(notes).toEqual(['before', 'missed-1', 'missed-2']);
   });
 
+  it('tells a reconnecting client when what it missed is gone (gap), and resumes from the new position', async () => {
+    const s = await start();
+    const c = s.client('alice', { random: () => 0 });
+    const gaps: unknown[] = [];
+    c.on('gap', (g) => gaps.push(g));
+    await reach(c, 'connected');
+    await s.broker.publish({ kind: 'user', user: 'alice' }, { type: 'seen' });
+    await until(() => c.getSnapshot().state === 'connected');
+    await new Promise((r) => setTimeout(r, 50));
+    c.close();
+    // More than the history keeps (1000 by default) while away: the oldest missed ones are trimmed.
+    for (let i = 0; i < 1005; i++) await s.broker.publish({ kind: 'user', user: 'alice' }, { type: 'flood' });
+    c.connect();
+    await until(() => gaps.length === 1, 5000);
+    expect(gaps).toEqual([{ stream: 'user' }]);
+  });
+
+  it('subscribes to a user only while that user has a connection here', async () => {
+    const s = await start();
+    const base = s.gateway.core.stats().subscriptions; // broadcasts, always
+    const c = s.client('alice');
+    await reach(c, 'connected');
+    expect(s.gateway.core.stats().subscriptions).toBe(base + 1);
+    await c.room('r').join();
+    expect(s.gateway.core.stats().subscriptions).toBe(base + 2);
+    c.close();
+    await until(() => s.gateway.core.stats().subscriptions === base);
+  });
+
   it('runs a call resent after a dropped connection once, and answers the resend', async () => {
     const s = await start();
     const sockets: WebSocket[] = [];
