@@ -4,6 +4,7 @@
  * another and answered once, rooms and notifications span gateways and reach nobody else,
  * and a call resent after its gateway died is answered without running again.
  */
+import { once } from 'node:events';
 import { nanoid } from 'nanoid';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, expect, it } from 'vitest';
@@ -97,7 +98,7 @@ await describeWithRedis('cluster on Redis', () => {
     const slow = c.call('demo.slow', { ms: 800 });
     await new Promise((r) => setTimeout(r, 200));
     w.kill('SIGTERM');
-    const [code] = (await new Promise((resolve) => w.once('exit', (...args) => resolve(args)))) as [number];
+    const [code] = await once(w, 'exit');
     expect(code).toBe(0);
     await expect(slow).resolves.toEqual({ waited: 800 });
   }, 30_000);

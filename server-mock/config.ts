@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { GATEWAY_DEFAULTS as D } from './gateway/core.ts';
 
 /** How one setting is named outside: its variable (and older aliases), and how to show and parse it. */
 export interface SettingName {
@@ -107,18 +108,18 @@ const GatewaySchema = z.object({
   apiKey: apiKey.optional(),
   /** Origins allowed to open a WebSocket; empty: any. */
   allowedOrigins: origins.default([]),
-  heartbeatMs: ms().default(25_000),
-  authTimeoutMs: ms().default(10_000),
-  callTimeoutMs: ms().default(30_000),
-  maxFrameBytes: count().default(65_536),
-  callsPerSecond: rate.default(50),
-  maxPendingCalls: count().default(100),
+  heartbeatMs: ms().default(D.heartbeatMs),
+  authTimeoutMs: ms().default(D.authTimeoutMs),
+  callTimeoutMs: ms().default(D.callTimeoutMs),
+  maxFrameBytes: count().default(D.maxFrameBytes),
+  callsPerSecond: rate.default(D.callsPerSecond),
+  maxPendingCalls: count().default(D.maxPendingCalls),
   /** Bytes queued on a socket before its client counts as a slow consumer and is dropped. */
-  maxBufferedBytes: count().default(1_048_576),
+  maxBufferedBytes: count().default(D.maxBufferedBytes),
   /** How long a call's (user, id) is remembered so a resend is answered, not rerun. */
-  resendWindowMs: ms().default(120_000),
+  resendWindowMs: ms().default(D.resendWindowMs),
   /** How long before `exp` the gateway sends `token.expiring`; 0: never. */
-  tokenExpiringMs: ms(0).default(60_000),
+  tokenExpiringMs: ms(0).default(D.tokenExpiringMs),
   /** Centrifugo-style RPC proxy: calls are POSTed to this URL instead of going to workers. */
   rpcProxyUrl: httpUrl.optional(),
   gatewayId: id.default(randomId('gw')),

@@ -24,6 +24,19 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
   }
 }
 
+/** A call request with a fresh id, from user u1 on gateway g1 (replies to g1), due in 10 s. */
+export const callRequest = (over: Partial<CallRequest> = {}): CallRequest => ({
+  id: nanoid(),
+  method: 'echo',
+  params: { n: 1 },
+  user: 'u1',
+  conn: 'c1',
+  gateway: 'g1',
+  replyTo: 'g1',
+  deadline: Date.now() + 10_000,
+  ...over,
+});
+
 export function brokerContract(name: string, factory: BrokerFactory) {
   describe(`broker contract: ${name}`, () => {
     const open: Broker[] = [];
@@ -41,17 +54,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       await Promise.all(open.splice(0).map((b) => b.close()));
     });
 
-    const request = (over: Partial<CallRequest> = {}): CallRequest => ({
-      id: nanoid(),
-      method: 'echo',
-      params: { n: 1 },
-      user: 'u1',
-      conn: 'c1',
-      gateway: 'g1',
-      replyTo: 'g1',
-      deadline: Date.now() + 10_000,
-      ...over,
-    });
+    const request = callRequest;
     const collect = (b: Broker, replyTo: string) => {
       const got: CallReply[] = [];
       const stop = b.replies(replyTo, (r) => got.push(r));

@@ -1,7 +1,7 @@
 import { nanoid } from 'nanoid';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Broker, CallReply, CallRequest, LiveEvent } from './broker.ts';
-import { brokerContract, eventually } from './contract.ts';
+import type { Broker, CallReply, LiveEvent } from './broker.ts';
+import { brokerContract, callRequest, eventually } from './contract.ts';
 import { type MemoryBrokerOptions, createMemoryBroker } from './memory.ts';
 
 brokerContract('memory', async (o) => createMemoryBroker(o));
@@ -19,16 +19,7 @@ describe('memory broker', () => {
     vi.restoreAllMocks();
     await Promise.all(open.splice(0).map((b) => b.close()));
   });
-  const request = (over: Partial<CallRequest> = {}): CallRequest => ({
-    id: nanoid(),
-    method: 'echo',
-    user: 'u1',
-    conn: 'c1',
-    gateway: 'g1',
-    replyTo: 'g1',
-    deadline: Date.now() + 10_000,
-    ...over,
-  });
+  const request = callRequest;
 
   it('delivers events and runs calls on a later microtask, never inside publish or enqueue', async () => {
     const b = make();

@@ -13,8 +13,8 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Broker, CallReply, CallRequest, LiveEvent } from './broker.ts';
-import { brokerContract, eventually } from './contract.ts';
+import type { Broker, CallReply, LiveEvent } from './broker.ts';
+import { brokerContract, callRequest, eventually } from './contract.ts';
 import { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
 import { redisUrl, unreachable } from '../testing/redis.ts';
 
@@ -74,17 +74,7 @@ if (missing && process.env.CI) {
     });
     afterAll(() => admin.disconnect());
 
-    const request = (over: Partial<CallRequest> = {}): CallRequest => ({
-      id: nanoid(),
-      method: 'echo',
-      params: { n: 1 },
-      user: 'u1',
-      conn: 'c1',
-      gateway: 'g1',
-      replyTo: 'g1',
-      deadline: Date.now() + 10_000,
-      ...over,
-    });
+    const request = callRequest;
 
     it('keeps the payload of a call that failed too often in the dead-letter stream', async () => {
       const { broker, prefix } = await make();

@@ -49,20 +49,25 @@ export interface GatewayCoreOptions {
 }
 
 export const SERVER = { name: 'tether-gateway', version: '0.1.0' };
+
+/** The gateway's defaults; `config.ts` reads them too, so the CLI and the library agree. */
+export const GATEWAY_DEFAULTS = {
+  heartbeatMs: 25_000,
+  authTimeoutMs: 10_000,
+  callTimeoutMs: 30_000,
+  maxFrameBytes: 65_536,
+  callsPerSecond: 50,
+  maxPendingCalls: 100,
+  maxBufferedBytes: 1_048_576,
+  resendWindowMs: 120_000,
+  tokenExpiringMs: 60_000,
+};
 const MAX_TIMER = 2 ** 31 - 1;
 
 export function createGatewayCore(options: GatewayCoreOptions) {
   const o = {
     gatewayId: `gw-${nanoid(8)}`,
-    heartbeatMs: 25_000,
-    authTimeoutMs: 10_000,
-    callTimeoutMs: 30_000,
-    maxFrameBytes: 65_536,
-    callsPerSecond: 50,
-    maxPendingCalls: 100,
-    maxBufferedBytes: 1_048_576,
-    resendWindowMs: 120_000,
-    tokenExpiringMs: 60_000,
+    ...GATEWAY_DEFAULTS,
     ...options,
   };
   const { broker } = o;
