@@ -9,39 +9,23 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Broker, CallReply, LiveEvent } from './broker.ts';
 import { brokerContract, callRequest, eventually } from './contract.ts';
 import { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
-import { redisUrl, unreachable } from '../testing/redis.ts';
+import { freePort } from '../testing/processes.ts';
+import { describeWithRedis, redisUrl, unreachable } from '../testing/redis.ts';
 
 const url = redisUrl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const missing = await unreachable(url);
 
 /** Prefixes the brokers of this file used, so their keys can be deleted at the end. */
 const prefixes = new Set<string>();
 const quiet = () => {};
 
-if (missing && process.env.CI) {
-  describe('redis broker', () => {
-    it('needs a Redis server', () => {
-      throw new Error(`No Redis answered at ${url} (${missing}). CI must provide Redis 7: set REDIS_URL or run one on 127.0.0.1:6379.`);
-    });
-  });
-} else if (missing) {
-  console.warn(
-    `Skipping the Redis broker tests: no Redis answered at ${url} (${missing}). ` +
-      `Start one with \`redis-server --daemonize yes --save "" --appendonly no\`, or set REDIS_URL.`,
-  );
-  describe.skip('redis broker (no Redis)', () => {
-    it('runs the broker contract', () => {});
-  });
-} else {
+await describeWithRedis('redis broker', () => {
   afterAll(async () => {
     const admin = new Redis(url);
     for (const prefix of prefixes) {
@@ -187,17 +171,9 @@ if (missing && process.env.CI) {
       }
     });
   });
-}
+});
 
 /** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** A private, memory-only redis-server on `port`, resolved once it answers PING. */
 async function startRedis(port: number): Promise<ChildProcess> {
