@@ -17,6 +17,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const entries: Record<string, string> = {
   index: 'src/core/index.ts',
   protocol: 'src/protocol/index.ts',
+  observers: 'src/observers/index.ts',
+  react: 'src/react/index.ts',
+  vue: 'src/vue/index.ts',
 };
 
 /** The browser file: a single entry, everything bundled. */

@@ -29,8 +29,9 @@ const BINDING_LIMIT = 1_500;
  */
 const budgets = [
   { name: 'core (tether-rpc)', modules: ['src/core/index.ts'], limit: CORE_LIMIT },
-  // { name: 'core + react', modules: ['src/core/index.ts', 'src/react/index.ts'], external: ['react'], limit: CORE_LIMIT + BINDING_LIMIT },
-  // { name: 'core + vue', modules: ['src/core/index.ts', 'src/vue/index.ts'], external: ['vue'], limit: CORE_LIMIT + BINDING_LIMIT },
+  // A binding is measured with the core it needs; its budget is the core as measured plus 1.5 KB.
+  { name: 'core + react', modules: ['src/core/index.ts', 'src/react/index.ts'], external: ['react'], onTopOfCore: BINDING_LIMIT },
+  { name: 'core + vue', modules: ['src/core/index.ts', 'src/vue/index.ts'], external: ['vue'], onTopOfCore: BINDING_LIMIT },
 ];
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -59,6 +60,8 @@ async function measure({ modules, external = [] }) {
 
 const fmt = (n) => n.toLocaleString('en-US');
 const rows = [];
+/** The core's measured size, which the bindings' budgets are relative to. */
+let coreGz = 0;
 const over = [];
 for (const b of budgets) {
   let m;
@@ -68,6 +71,8 @@ for (const b of budgets) {
     console.error(`size: could not bundle ${b.name}:\n${error.message ?? error}`);
     process.exit(1);
   }
+  if (b.onTopOfCore !== undefined) b.limit = coreGz + b.onTopOfCore;
+  else coreGz = m.gz;
   const ok = m.gz <= b.limit;
   if (!ok) over.push({ ...b, ...m });
   rows.push([b.name, fmt(m.min), fmt(m.gz), fmt(b.limit), ok ? 'ok' : `OVER by ${fmt(m.gz - b.limit)}`]);

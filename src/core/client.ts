@@ -96,6 +96,12 @@ export interface Client<C extends Contract = Contract> {
   stats(): { pending: number; queued: number; rooms: number; listeners: number };
 }
 
+/**
+ * A client with any contract: what observers and bindings accept. `any` is deliberate: a
+ * typed `Client<C>` is not assignable to `Client<Contract>` (its `api` and `call` are narrower).
+ */
+export type AnyClient = Client<any>;
+
 const OPEN = 1;
 const missing = (what: string): never => {
   throw new TypeError(what);

@@ -3,6 +3,7 @@
  */
 export {
   createClient,
+  type AnyClient,
   type Client,
   type ClientEvents,
   type ClientSnapshot,
