@@ -1,7 +1,8 @@
 /**
- * The demo's HTTP side for `npm start`: the demo page, the browser bundle it imports, and
- * development tokens. Files are read from the repository; the page needs `npm run build`
- * first (npm start runs it).
+ * The demo's HTTP side for `npm start`: the plain demo page (`/`), its stylesheet and the
+ * browser bundle it imports, the React and Vue demos (`/react/`, `/vue/`, built by Vite into
+ * `dist/demo/`), and development tokens. Files are read from the repository; everything but
+ * the plain page needs `npm run build` first (npm start runs it).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,7 +21,27 @@ const files: Record<string, [path: string, type: string]> = {
   '/index.html': ['demo/plain/index.html', 'text/html; charset=utf-8'],
   '/tether.js': ['dist/tether.js', 'text/javascript; charset=utf-8'],
   '/tether.js.map': ['dist/tether.js.map', 'application/json'],
+  '/demo.css': ['demo/shared/demo.css', 'text/css; charset=utf-8'],
+  '/react/': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],
+  '/react/index.html': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],
+  '/vue/': ['dist/demo/vue/index.html', 'text/html; charset=utf-8'],
+  '/vue/index.html': ['dist/demo/vue/index.html', 'text/html; charset=utf-8'],
 };
+/** Content types of what Vite writes into `dist/demo/<app>/assets/`. */
+const assetTypes: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  map: 'application/json',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  woff2: 'font/woff2',
+};
+/** `/react/assets/index-Ab12.js` → the built file; plain file names only, so nothing outside `dist/demo` can be named. */
+function asset(pathname: string): [path: string, type: string] | undefined {
+  const m = /^\/(react|vue)\/assets\/([\w.-]+\.(\w+))$/.exec(pathname);
+  const type = m && !m[2]!.startsWith('.') ? assetTypes[m[3]!] : undefined;
+  return m && type ? [`dist/demo/${m[1]}/assets/${m[2]}`, type] : undefined;
+}
 
 export function createDemoFiles(o: { devToken?: ((user: string) => Promise<string>) | undefined }) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -30,7 +51,10 @@ export function createDemoFiles(o: { devToken?: ((user: string) => Promise<strin
       if (!/^[\w.@-]{1,64}$/.test(user)) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?user= is 1-64 letters, digits, _ . @ -"}');
       return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token: await o.devToken(user), user }));
     }
-    const file = req.method === 'GET' ? files[url.pathname] : undefined;
+    if (req.method === 'GET' && (url.pathname === '/react' || url.pathname === '/vue')) {
+      return void res.writeHead(301, { location: `${url.pathname}/` }).end();
+    }
+    const file = req.method === 'GET' ? (files[url.pathname] ?? asset(url.pathname)) : undefined;
     if (!file) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     try {
       const body = await readFile(new URL(file[0], root));
