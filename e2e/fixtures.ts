@@ -1,0 +1,92 @@
+/**
+ * One real system per Playwright worker: `server-mock/cli/start.ts` (gateway + in-process demo
+ * worker + demo pages) on a free port, backed by the local Redis under a unique key prefix.
+ *
+ * JWT_SECRET is deliberately NOT passed: start.ts only serves `GET /dev/token` (which all three
+ * demo pages use to sign in) when it generated the secret itself; with JWT_SECRET given the
+ * endpoint is a 404 and no page could ever connect.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect, test as base, type Page } from '@playwright/test';
+import { Redis } from 'ioredis';
+import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
+
+export type DemoKind = 'plain' | 'react' | 'vue';
+export const demoPath: Record<DemoKind, string> = { plain: '/', react: '/react/', vue: '/vue/' };
+export const API_KEY = 'e2e-key';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Delete whatever the system left in Redis under `prefix` (streams, presence, consumer groups). */
+async function dropKeys(prefix: string) {
+  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await admin.connect();
+    for await (const batch of admin.scanStream({ match: `${prefix}*`, count: 1000 })) {
+      const found = batch as string[];
+      if (found.length > 0) await admin.del(...found);
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** A short unique suffix for user, room and message names. */
+export const uid = () => randomBytes(4).toString('hex');
+
+interface System {
+  base: string;
+  publish: (body: unknown) => Promise<void>;
+}
+
+type OpenDemo = (page: Page, kind: DemoKind, user: string) => Promise<void>;
+
+export const test = base.extend<{ base: string; publish: System['publish']; openDemo: OpenDemo }, { system: System }>({
+  system: [
+    async ({}, use) => {
+      const port = await freePort();
+      const prefix = `e2e-${uid()}:`;
+      const child = await runCli('start', {
+        PORT: String(port),
+        REDIS_URL,
+        PREFIX: prefix,
+        API_KEY,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const publish = async (body: unknown) => {
+        const res = await fetch(`${url}/api/publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'X-API-Key': API_KEY },
+          body: JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`publish ${res.status}: ${await res.text()}\n${child.output()}`);
+      };
+      try {
+        await use({ base: url, publish });
+      } finally {
+        await stopAll();
+        await dropKeys(prefix).catch(() => {});
+      }
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  base: async ({ system }, use) => use(system.base),
+  publish: async ({ system }, use) => use(system.publish),
+  openDemo: async ({ system }, use) => use((page, kind, user) => openDemo(page, system.base, kind, user)),
+});
+
+/**
+ * Open a demo page as `user`: the pages start signed in as 'alice', so for anyone else fill the
+ * user field and click Connect. Waits until the badge says connected AS THAT USER (the React and
+ * Vue pages are already "connected" as alice when Connect is clicked).
+ */
+export async function openDemo(page: Page, baseUrl: string, kind: DemoKind, user: string) {
+  await page.goto(baseUrl + demoPath[kind]);
+  await expect(page.getByTestId('state')).toHaveAttribute('data-state', 'connected', { timeout: 10_000 });
+  if (user !== 'alice') {
+    await page.getByTestId('user').fill(user);
+    await page.getByTestId('connect').click();
+  }
+  await expect(page.locator('[data-testid=state][data-state=connected]')).toHaveText(`connected as ${user}`, { timeout: 10_000 });
+}
+
+export { expect };
