@@ -14,10 +14,10 @@ import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
 export type DemoKind = 'plain' | 'react' | 'vue';
 export const demoPath: Record<DemoKind, string> = { plain: '/', react: '/react/', vue: '/vue/' };
 export const API_KEY = 'e2e-key';
-const REDIS_URL = 'redis://127.0.0.1:6379';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Delete whatever the system left in Redis under `prefix` (streams, presence, consumer groups). */
-async function dropKeys(prefix: string) {
+export async function dropKeys(prefix: string) {
   const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await admin.connect();

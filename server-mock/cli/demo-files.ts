@@ -43,13 +43,17 @@ function asset(pathname: string): [path: string, type: string] | undefined {
   return m && type ? [`dist/demo/${m[1]}/assets/${m[2]}`, type] : undefined;
 }
 
-export function createDemoFiles(o: { devToken?: ((user: string) => Promise<string>) | undefined }) {
+export function createDemoFiles(o: { devToken?: ((user: string, ttlSec?: number) => Promise<string>) | undefined }) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/dev/token' && o.devToken) {
       const user = url.searchParams.get('user') ?? '';
       if (!/^[\w.@-]{1,64}$/.test(user)) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?user= is 1-64 letters, digits, _ . @ -"}');
-      return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token: await o.devToken(user), user }));
+      // Optional lifetime in seconds (tests use short-lived tokens); 3600 unless given.
+      const ttlParam = url.searchParams.get('ttl');
+      const ttlSec = ttlParam === null ? 3600 : Number(ttlParam);
+      if (!Number.isInteger(ttlSec) || ttlSec < 5 || ttlSec > 86_400) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?ttl= is whole seconds, 5-86400"}');
+      return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token: await o.devToken(user, ttlSec), user }));
     }
     if (req.method === 'GET' && (url.pathname === '/react' || url.pathname === '/vue')) {
       return void res.writeHead(301, { location: `${url.pathname}/` }).end();

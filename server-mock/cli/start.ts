@@ -30,7 +30,7 @@ try {
     describe: () => describeMethods(methods),
     fallback: createDemoFiles({
       // Development only: anyone who can reach this port gets a token for any user.
-      devToken: config.jwtSecret && generated ? (user) => signDevToken(config.jwtSecret!, user, 3600) : undefined,
+      devToken: config.jwtSecret && generated ? (user, ttlSec = 3600) => signDevToken(config.jwtSecret!, user, ttlSec) : undefined,
     }),
   });
   const http = gateway.url.replace(/^ws/, 'http');
