@@ -11,6 +11,7 @@
  * Declarations come from `tsc -p tsconfig.build.json` (into `dist/types`), not from Vite.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Entry points of the package: output name in `dist/` → source. Adding an entry is one line here plus `exports` in package.json. */
@@ -71,12 +72,17 @@ export default defineConfig(({ mode }) => {
           extends: true,
           test: {
             name: 'unit',
+            // The README's examples import the package by name, as a user's code does.
+            alias: [
+              { find: /^tether-rpc$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
+              { find: /^tether-rpc\/(\w+)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+            ],
             environment: 'happy-dom',
             // One happy-dom and one msw per worker instead of per file: 9 s instead of 22 s.
             // Safe because every file starts and stops its own mock server and restores
             // what it stubs (see src/testing/harness.ts).
             isolate: false,
-            include: ['src/**/*.test.ts'],
+            include: ['src/**/*.test.ts', 'examples/**/*.test.ts'],
             exclude: [...configDefaults.exclude, 'e2e/**'],
             typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
           },
