@@ -2,29 +2,8 @@
  * The three demo pages (plain, React, Vue) against the real system (`npm start` with Redis,
  * one per worker, see `fixtures.ts`): the same specs for each page.
  */
-import type { Page, TestInfo } from '@playwright/test';
-import { expect, test, uid, type DemoKind } from './fixtures.ts';
+import { call, expect, join, shot, test, uid, type DemoKind } from './fixtures.ts';
 
-/** A full-page screenshot, kept in the test's output folder and attached to the report. */
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  const path = testInfo.outputPath(name);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-/** Pick `method`, set params and deadline, click Call. */
-async function call(page: Page, method: string, params: string | undefined, timeoutMs?: number) {
-  await page.getByTestId('method').selectOption(method);
-  if (params !== undefined) await page.getByTestId('params').fill(params);
-  if (timeoutMs !== undefined) await page.getByTestId('timeout').fill(String(timeoutMs));
-  await page.getByTestId('call').click();
-}
-
-async function join(page: Page, room: string, user: string) {
-  await page.getByTestId('room').fill(room);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('members')).toContainText(user);
-}
 
 for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
   test.describe(kind, () => {

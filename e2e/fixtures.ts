@@ -7,7 +7,7 @@
  * endpoint is a 404 and no page could ever connect.
  */
 import { randomBytes } from 'node:crypto';
-import { expect, test as base, type Page } from '@playwright/test';
+import { expect, test as base, type Page, type TestInfo } from '@playwright/test';
 import { Redis } from 'ioredis';
 import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
 
@@ -90,3 +90,27 @@ export async function openDemo(page: Page, baseUrl: string, kind: DemoKind, user
 }
 
 export { expect };
+
+// ── page helpers shared by the specs ──────────────────────────────────────────
+
+/** A full-page screenshot, kept in the test's output folder and attached to the report. */
+export async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const path = testInfo.outputPath(name);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** Pick `method`, set params and deadline, click Call. */
+export async function call(page: Page, method: string, params: string | undefined, timeoutMs?: number) {
+  await page.getByTestId('method').selectOption(method);
+  if (params !== undefined) await page.getByTestId('params').fill(params);
+  if (timeoutMs !== undefined) await page.getByTestId('timeout').fill(String(timeoutMs));
+  await page.getByTestId('call').click();
+}
+
+/** Join `room` and wait until `user` is listed among its members. */
+export async function join(page: Page, room: string, user: string) {
+  await page.getByTestId('room').fill(room);
+  await page.getByTestId('join').click();
+  await expect(page.getByTestId('members')).toContainText(user);
+}

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { freePort, runCli } from '../server-mock/testing/processes.ts';
-import { API_KEY, dropKeys, expect, openDemo, REDIS_URL, test, uid, type DemoKind } from './fixtures.ts';
+import { API_KEY, call, dropKeys, expect, join, openDemo, REDIS_URL, shot, test, uid, type DemoKind } from './fixtures.ts';
 
 type Child = ChildProcess & { output: () => string };
 
@@ -35,24 +35,6 @@ class Processes {
   }
 }
 
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  const path = testInfo.outputPath(name);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-async function call(page: Page, method: string, params: string | undefined, timeoutMs?: number) {
-  await page.getByTestId('method').selectOption(method);
-  if (params !== undefined) await page.getByTestId('params').fill(params);
-  if (timeoutMs !== undefined) await page.getByTestId('timeout').fill(String(timeoutMs));
-  await page.getByTestId('call').click();
-}
-
-async function join(page: Page, room: string, user: string) {
-  await page.getByTestId('room').fill(room);
-  await page.getByTestId('join').click();
-  await expect(page.getByTestId('members')).toContainText(user);
-}
 
 /** `orders.runs` is not in the pages' method list: ask the page's client directly (`window.tether`). */
 const runs = (page: Page) =>
