@@ -92,7 +92,7 @@ export default defineConfig(({ mode }) => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['server-mock/**/*.test.ts'],
+            include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts'],
             exclude: [...configDefaults.exclude, 'e2e/**'],
           },
         },

@@ -4,7 +4,8 @@
  *
  * Each budget bundles its modules the way an app's bundler would (esbuild with
  * `bundle, minify, format: 'esm', platform: 'browser'`, every dependency inside), gzips
- * the result at level 9 and compares it with its limit. Exits 1 when any budget is over.
+ * the result at level 9 (both in scripts/measure-bundle.mjs) and compares it with its
+ * limit. Exits 1 when any budget is over.
  * `dist/tether.js` (the no-bundler browser file) is reported too, for information only.
  *
  * Usage: node scripts/size.mjs
@@ -12,8 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { gzipSize, measureBundle } from './measure-bundle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,30 +34,6 @@ const budgets = [
   { name: 'core + vue', modules: ['src/core/index.ts', 'src/vue/index.ts'], external: ['vue'], onTopOfCore: BINDING_LIMIT },
 ];
 
-const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
-
-/** Bundle `modules` as an app would; returns the minified bytes and the biggest contributors. */
-async function measure({ modules, external = [] }) {
-  const contents = modules.map((m) => `export * from ${JSON.stringify(resolve(root, m))};`).join('\n');
-  const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'size-entry.ts', loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    external,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].contents;
-  const inputs = Object.values(result.metafile.outputs)[0].inputs;
-  const top = Object.entries(inputs)
-    .map(([file, { bytesInOutput }]) => ({ file, bytes: bytesInOutput }))
-    .sort((a, b) => b.bytes - a.bytes);
-  return { min: code.length, gz: gzip(code), top };
-}
-
 const fmt = (n) => n.toLocaleString('en-US');
 const rows = [];
 /** The core's measured size, which the bindings' budgets are relative to. */
@@ -66,7 +42,7 @@ const over = [];
 for (const b of budgets) {
   let m;
   try {
-    m = await measure(b);
+    m = await measureBundle(b);
   } catch (error) {
     console.error(`size: could not bundle ${b.name}:\n${error.message ?? error}`);
     process.exit(1);
@@ -81,7 +57,7 @@ for (const b of budgets) {
 const browserFile = resolve(root, 'dist/tether.js');
 if (existsSync(browserFile)) {
   const bytes = readFileSync(browserFile);
-  rows.push(['dist/tether.js (info)', fmt(bytes.length), fmt(gzip(bytes)), '-', '-']);
+  rows.push(['dist/tether.js (info)', fmt(bytes.length), fmt(gzipSize(bytes)), '-', '-']);
 } else {
   rows.push(['dist/tether.js (info)', '-', '-', '-', 'not built']);
 }

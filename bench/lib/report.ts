@@ -1,0 +1,64 @@
+/**
+ * BENCHMARKS.md from stored results: a summary of every target (met or not), then one
+ * section per suite with its tables and charts, each saying when and how it was produced.
+ * Suites re-run alone keep the others' results, so the file always shows the latest of each.
+ */
+import type { Meta } from './meta.ts';
+import type { AnySuite, Rendered } from './types.ts';
+import { mark, table } from './format.ts';
+
+export interface StoredSuite {
+  meta: Meta;
+  seconds: number;
+  result: unknown;
+}
+export type Results = Record<string, StoredSuite>;
+
+export function renderReport(suites: AnySuite[], results: Results): { markdown: string; charts: Record<string, string> } {
+  const present = suites.filter((s) => results[s.name]);
+  const rendered = new Map<string, Rendered>(present.map((s) => [s.name, s.render(results[s.name]!.result)]));
+  const charts = Object.assign({}, ...[...rendered.values()].map((r) => r.charts)) as Record<string, string>;
+  const latest = present.map((s) => results[s.name]!.meta).sort((a, b) => b.date.localeCompare(a.date))[0];
+
+  const summary = present.flatMap((s) => rendered.get(s.name)!.targets.map((t) => [s.title, t.name, t.measured, t.bound, mark(t.met)]));
+  const missed = summary.filter((r) => r[4] !== mark(true)).length;
+
+  const out = [
+    '# Benchmarks',
+    '',
+    'Tether measured side by side with the floor it is built on and with the libraries users would pick instead, in the same run,',
+    'so that the ratios hold on a noisy shared machine. Every server listens on 127.0.0.1 only. Each figure is the median of',
+    'at least 3 repetitions, with the smallest and largest in parentheses. Reproduce everything with `npm run bench`',
+    '(about 10 minutes), or one suite with `npm run bench -- <name>`; `npm test` runs all of them in smoke mode so they cannot rot.',
+    '',
+  ];
+  if (latest) {
+    out.push(
+      `Machine: ${latest.machine}; Node ${latest.node}; Redis ${latest.redis}.`,
+      `Packages: ${Object.entries(latest.packages).map(([p, v]) => `${p} ${v}`).join(', ')}.`,
+      '',
+    );
+  }
+  out.push(
+    '## Targets',
+    '',
+    `${summary.length - missed} of ${summary.length} targets met. A missed target is a finding, not a failure: it says where Tether is slower than it should be.`,
+    '',
+    table(['suite', 'target', 'measured', 'bound', ''], summary),
+    '',
+  );
+  for (const s of present) {
+    const stored = results[s.name]!;
+    out.push(
+      `## ${s.title}`,
+      '',
+      `_${s.about}_ Produced by \`${stored.meta.command}\` on ${stored.meta.date.slice(0, 10)} (commit ${stored.meta.commit}, ${Math.round(stored.seconds)} s).`,
+      '',
+      rendered.get(s.name)!.markdown,
+      '',
+    );
+    const targets = rendered.get(s.name)!.targets;
+    if (targets.length) out.push(table(['target', 'measured', 'bound', ''], targets.map((t) => [t.name, t.measured, t.bound, mark(t.met)])), '');
+  }
+  return { markdown: out.join('\n'), charts };
+}
