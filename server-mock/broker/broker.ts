@@ -142,6 +142,11 @@ export interface Broker {
   claim(user: string, id: string, replyTo: string, windowMs: number): Promise<Claim>;
   /** Hand a claimed call to the workers (one of them takes it). */
   enqueue(request: CallRequest): Promise<void>;
+  /**
+   * `claim` by the request's user, id and replyTo, then `enqueue` it when it is new: what a
+   * gateway does with every call, in one round trip on Redis (one script).
+   */
+  submit(request: CallRequest, windowMs: number): Promise<Claim>;
   /** Receive the replies addressed to `replyTo`, one reader per gateway. Returns the function that stops it. */
   replies(replyTo: string, onReply: (reply: CallReply) => void): () => Promise<void>;
 

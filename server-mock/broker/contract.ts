@@ -108,6 +108,31 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       expect(runs).toBe(1);
     });
 
+    it('submit claims and enqueues in one step: a resend is not enqueued again, and gets the stored reply', async () => {
+      const b = await make();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let runs = 0;
+      b.consume('w1', async (req) => {
+        runs++;
+        await gate;
+        return { result: req.params };
+      });
+      const g1 = collect(b, 'g1');
+      const g2 = collect(b, 'g2');
+      const req = request({ replyTo: 'g1' });
+      expect(await b.submit(req, 60_000)).toEqual({ status: 'new' });
+      await eventually(() => runs === 1);
+      expect(await b.submit({ ...req, replyTo: 'g2', gateway: 'g2' }, 60_000)).toEqual({ status: 'pending' });
+      release();
+      await eventually(() => g1.got.length === 1 && g2.got.length === 1);
+      const reply = { id: req.id, user: 'u1', result: { n: 1 } };
+      expect(g2.got[0]).toEqual(reply);
+      expect(await b.submit(req, 60_000)).toEqual({ status: 'done', reply });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(runs).toBe(1);
+    });
+
     it('spreads calls over consumers and runs each once', async () => {
       const b = await make();
       const { got } = collect(b, 'g1');

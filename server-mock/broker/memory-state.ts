@@ -12,7 +12,8 @@ export interface Entry {
   readonly seq: number;
   /** The request as it sits in the stream; each delivery parses a fresh copy. */
   readonly json: string;
-  readonly request: CallRequest;
+  /** What the broker itself reads of the request, copied out when it was added (a parse per call was measurable). */
+  readonly request: Pick<CallRequest, 'id' | 'user' | 'replyTo' | 'deadline'>;
   deliveries: number;
   /**
    * When it was last delivered or its owner last refreshed its lease: its idle time, as

@@ -81,9 +81,16 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       open();
       const json = JSON.stringify(request);
       const seq = ++s.seq;
-      const entry: Entry = { seq, json, request: JSON.parse(json) as CallRequest, deliveries: 0, idleSince: 0, owner: undefined, done: false };
+      const { id, user, replyTo, deadline } = request;
+      const entry: Entry = { seq, json, request: { id, user, replyTo, deadline }, deliveries: 0, idleSince: 0, owner: undefined, done: false };
       s.queue.set(seq, entry);
       schedulePump(s);
+    },
+
+    async submit(request, windowMs) {
+      const claim = await this.claim(request.user, request.id, request.replyTo, windowMs);
+      if (claim.status === 'new') await this.enqueue(request);
+      return claim;
     },
 
     replies(replyTo, onReply) {
@@ -369,7 +376,7 @@ function reclaim(s: State, c: ConsumerRuntime) {
   for (const entry of s.pending.values()) {
     if (now - entry.idleSince < c.claimIdleMs) continue;
     if (entry.deliveries >= c.maxDeliveries) {
-      s.dead.push({ request: entry.request, deliveries: entry.deliveries, lastConsumer: entry.owner?.name, at: now });
+      s.dead.push({ request: JSON.parse(entry.json) as CallRequest, deliveries: entry.deliveries, lastConsumer: entry.owner?.name, at: now });
       if (s.dead.length > DEAD_LETTER_MAX) s.dead.shift();
       answerCall(s, entry, { error: { code: ErrorCode.InternalError, message: `Call failed after ${entry.deliveries} deliveries` } });
     } else if (entry.request.deadline < now) {

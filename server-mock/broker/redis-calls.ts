@@ -23,10 +23,16 @@ export const CallState = z.discriminatedUnion('state', [
  * SET NX the pending record; if the call is known and still pending, join its waiters. One
  * script, so it cannot interleave with the worker's "store the reply, then read the waiters":
  * either it sees the stored reply, or its waiter is in the set before the worker reads it.
- * KEYS: call key, waiters set. ARGV: replyTo, windowMs. Returns nil for a new call, else the record.
+ * A new call with a payload is added to the requests stream in the same step (`submit`: one
+ * round trip per call); `claim` alone passes no payload.
+ * KEYS: call key, waiters set, requests stream. ARGV: replyTo, windowMs, payload or '', maxLen.
+ * Returns nil for a new call, else the record.
  */
 const claimScript = defineScript(`
-if redis.call('SET', KEYS[1], '{"state":"pending"}', 'NX', 'PX', ARGV[2]) then return nil end
+if redis.call('SET', KEYS[1], '{"state":"pending"}', 'NX', 'PX', ARGV[2]) then
+  if ARGV[3] ~= '' then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'payload', ARGV[3]) end
+  return nil
+end
 local record = redis.call('GET', KEYS[1])
 if cjson.decode(record).state == 'pending' then
   redis.call('SADD', KEYS[2], ARGV[1])
@@ -35,16 +41,23 @@ end
 return record
 `);
 
+/** A stored call record as a `Claim`; `null` (the script set the key) is a new call. */
+function toClaim(record: unknown): Claim {
+  if (record === null) return { status: 'new' };
+  const state = CallState.parse(JSON.parse(String(record)));
+  return state.state === 'done' ? { status: 'done', reply: state.reply } : { status: 'pending' };
+}
+
 export function createCalls(ctx: RedisContext) {
   const { keys } = ctx;
   const readers = new Set<() => Promise<void>>();
 
-  async function claim(user: string, id: string, replyTo: string, windowMs: number): Promise<Claim> {
-    const record = await runScript(ctx.cmd, claimScript, [keys.call(user, id), keys.waiters(user, id)], [replyTo, windowMs]);
-    if (record === null) return { status: 'new' };
-    const state = CallState.parse(JSON.parse(String(record)));
-    return state.state === 'done' ? { status: 'done', reply: state.reply } : { status: 'pending' };
+  async function run(user: string, id: string, replyTo: string, windowMs: number, payload: string): Promise<Claim> {
+    const keysOf = [keys.call(user, id), keys.waiters(user, id), keys.rpc];
+    return toClaim(await runScript(ctx.cmd, claimScript, keysOf, [replyTo, windowMs, payload, REQUESTS_MAX_LEN]));
   }
+  const claim = (user: string, id: string, replyTo: string, windowMs: number) => run(user, id, replyTo, windowMs, '');
+  const submit = (request: CallRequest, windowMs: number) => run(request.user, request.id, request.replyTo, windowMs, JSON.stringify(request));
 
   async function enqueue(request: CallRequest): Promise<void> {
     await ctx.cmd.call('XADD', keys.rpc, 'MAXLEN', '~', REQUESTS_MAX_LEN, '*', 'payload', JSON.stringify(request));
@@ -114,5 +127,5 @@ export function createCalls(ctx: RedisContext) {
     await Promise.all([...readers].map((stop) => stop()));
   }
 
-  return { claim, enqueue, replies, close };
+  return { claim, enqueue, submit, replies, close };
 }

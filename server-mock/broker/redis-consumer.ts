@@ -9,12 +9,14 @@ import { CallRequest, deadlineReply, type CallHandler, type CallReply, type Cons
 import {
   GROUP,
   abortable,
+  defineScript,
   errorCode,
   once,
   parseEntries,
   parsePending,
   parseRead,
   release,
+  runScript,
   sleep,
   type RedisContext,
   type StreamEntry,
@@ -28,6 +30,29 @@ const REPLY_MAX_LEN = 1000;
 const REPLY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Longest XREADGROUP block: bounds how late a stopped loop notices when CLIENT UNBLOCK cannot reach Redis. */
 const READ_BLOCK_MAX_MS = 1000;
+
+/**
+ * Answer a call in one round trip: store the reply in the call's key (XX KEEPTTL: only a
+ * claimed call has a key, and it keeps its window), so that a resend joining the waiters
+ * after this finds the stored reply (see the claim script); XADD it to the caller's reply
+ * stream and every waiter's; drop the waiters (nobody joins once the reply is stored); XACK.
+ * Atomic, so a worker dying half-way leaves the request pending, to be run and answered again.
+ * The waiters' reply streams are not in KEYS: they are known only from SMEMBERS, which a
+ * standalone Redis allows (the contract does not support Redis Cluster).
+ * KEYS: call key, waiters set, requests stream, the caller's reply stream.
+ * ARGV: call record, reply, entry id, group, reply stream maxLen, reply stream ttl ms, reply key prefix.
+ */
+const answerScript = defineScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
+local targets = { [KEYS[4]] = true }
+for _, replyTo in ipairs(redis.call('SMEMBERS', KEYS[2])) do targets[ARGV[7] .. replyTo] = true end
+for key in pairs(targets) do
+  redis.call('XADD', key, 'MAXLEN', '~', ARGV[5], '*', 'payload', ARGV[2])
+  redis.call('PEXPIRE', key, ARGV[6])
+end
+redis.call('DEL', KEYS[2])
+redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
+`);
 
 /** Who is waiting for a call's reply. */
 interface Caller {
@@ -78,26 +103,17 @@ export function createConsumers(ctx: RedisContext) {
 
   /**
    * Store the reply in the call's key first, then answer the caller and every waiter, then
-   * acknowledge: a resend that joins the waiters after the SMEMBERS finds the stored reply
-   * (see the claim script). XX KEEPTTL: only a claimed call has a key, and it keeps its window.
+   * acknowledge (see `answerScript`). A dead letter goes first: once acknowledged, the
+   * request is gone from the group.
    */
   async function answer(caller: Caller, reply: CallReply, entryId: string, deadLetter?: { payload: string; reason: string }) {
-    const store = ctx.cmd.pipeline();
-    if (deadLetter) store.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', deadLetter.payload, 'reason', deadLetter.reason);
-    store.call('SET', keys.call(caller.user, caller.id), JSON.stringify({ state: 'done', reply }), 'XX', 'KEEPTTL');
-    store.call('SMEMBERS', keys.waiters(caller.user, caller.id));
-    const waiters = (await results(store)).at(-1);
-    const targets = new Set([caller.replyTo, ...(Array.isArray(waiters) ? waiters.map(String) : [])]);
-    const json = JSON.stringify(reply);
-    const send = ctx.cmd.pipeline();
-    for (const replyTo of targets) {
-      send.call('XADD', keys.reply(replyTo), 'MAXLEN', '~', REPLY_MAX_LEN, '*', 'payload', json);
-      send.call('PEXPIRE', keys.reply(replyTo), REPLY_TTL_MS);
-    }
-    // Nobody joins the waiters once the reply is stored, so the set can go.
-    send.call('DEL', keys.waiters(caller.user, caller.id));
-    send.call('XACK', keys.rpc, GROUP, entryId);
-    await results(send);
+    if (deadLetter) await ctx.cmd.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', deadLetter.payload, 'reason', deadLetter.reason);
+    await runScript(
+      ctx.cmd,
+      answerScript,
+      [keys.call(caller.user, caller.id), keys.waiters(caller.user, caller.id), keys.rpc, keys.reply(caller.replyTo)],
+      [JSON.stringify({ state: 'done', reply }), JSON.stringify(reply), entryId, GROUP, REPLY_MAX_LEN, REPLY_TTL_MS, keys.reply('')],
+    );
   }
 
   /** Move an entry to the dead-letter stream, answer its caller with `error` if known, acknowledge it. */

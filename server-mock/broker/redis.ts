@@ -99,6 +99,7 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     name: 'redis',
     claim: calls.claim,
     enqueue: calls.enqueue,
+    submit: calls.submit,
     replies: calls.replies,
     consume: consumers.consume,
     publish: events.publish,

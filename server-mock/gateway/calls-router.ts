@@ -79,9 +79,8 @@ export function createCallsRouter(o: CallsRouterOptions) {
       };
       try {
         if (o.proxy) return settle(key, await o.proxy(request));
-        const claim = await o.broker.claim(user, request.id, o.gatewayId, o.resendWindowMs);
+        const claim = await o.broker.submit(request, o.resendWindowMs);
         if (claim.status === 'done') return settle(key, claim.reply);
-        if (claim.status === 'new') await o.broker.enqueue(request);
       } catch (error) {
         o.onBrokerError?.(o.proxy ? 'proxy' : 'enqueue', error);
         settle(key, { error: { code: ErrorCode.Unavailable, message: 'No broker to take the call' } }, 'rejected');

@@ -30,6 +30,28 @@ export interface GatewayServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * `send` with the frames of one tick leaving in one write. Under load, many answers settle in
+ * the same tick (a burst of replies from the broker), and a write per frame (a syscall each)
+ * was a fifth of the gateway's CPU. Node's documented pattern: cork, write, uncork on the next
+ * tick. `ws` corks around each frame itself; corks nest, so the outer one holds them all.
+ */
+function coalesced(socket: Duplex, send: (data: string) => void) {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  return (data: string) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    send(data);
+  };
+}
+
 export async function startGateway(o: GatewayServerOptions): Promise<GatewayServer> {
   const core = createGatewayCore(o);
   const wss = new WebSocketServer({
@@ -57,8 +79,9 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (ws.protocol !== SUBPROTOCOL) return ws.close(CloseCode.UnsupportedProtocol, `unsupported protocol: use ${SUBPROTOCOL}`);
       sockets.add(ws);
+      const send = coalesced(socket, (data: string) => ws.send(data));
       const conn = core.connect({
-        send: (data) => ws.send(data),
+        send,
         close: (code, reason) => ws.close(code, reason),
         terminate: () => ws.terminate(),
         get bufferedAmount() {

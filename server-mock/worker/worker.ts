@@ -43,7 +43,12 @@ export function createWorker(o: WorkerOptions): Worker {
     worker: name,
     callId: req.id,
     deadline: req.deadline,
-    signal: AbortSignal.timeout(Math.max(0, req.deadline - Date.now())),
+    // Made on first use: an AbortSignal.timeout per call costs a timer and GC work that most handlers never need.
+    get signal() {
+      const signal = AbortSignal.timeout(Math.max(0, req.deadline - Date.now()));
+      Object.defineProperty(this, 'signal', { value: signal });
+      return signal;
+    },
     notify: (user, type, data, message) => o.broker.publish({ kind: 'user', user }, { type, data, ...(message ? { message } : {}) }),
     toRoom: (room, event, data) => o.broker.publish({ kind: 'room', room }, { event, data }),
     broadcast: (type, data, message) => o.broker.publish({ kind: 'broadcast' }, { type, data, ...(message ? { message } : {}) }),
