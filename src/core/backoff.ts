@@ -13,7 +13,13 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-/** The wait before attempt number `attempt` (0-based): uniform in [0, min(max, initial·factor^attempt)). */
-export function backoffDelay(attempt: number, o: BackoffOptions, random: () => number = Math.random): number {
-  return random() * Math.min(o.maxMs, o.initialMs * o.factor ** attempt);
+/**
+ * The wait before attempt number `attempt` (0-based): uniform in [0, min(max, initial·factor^attempt)),
+ * the cap raised to at least `spreadMs`. The client passes its restart window there for every
+ * retry after the first (and for all after a 1012): a crowd that lost one gateway then comes
+ * back spread over that window once the gateway is up, rather than mostly within one second,
+ * as short early caps would bring it.
+ */
+export function backoffDelay(attempt: number, o: BackoffOptions, random: () => number = Math.random, spreadMs = 0): number {
+  return random() * Math.min(o.maxMs, Math.max(spreadMs, o.initialMs * o.factor ** attempt));
 }

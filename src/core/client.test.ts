@@ -121,7 +121,7 @@ describe('reconnection', () => {
     expect(gw.conns).toHaveLength(2);
   });
 
-  it('waits a full-jitter backoff that grows per failed attempt and is announced as nextRetryAt', async () => {
+  it('waits a full-jitter backoff that grows per failed attempt, spread over the restart window after the first, announced as nextRetryAt', async () => {
     const gw = h.gateway();
     gw.refuse();
     const { client } = h.client({ url: gw.url, random: () => 0.999 });
@@ -133,7 +133,8 @@ describe('reconnection', () => {
       waits.push(Math.round((s.nextRetryAt! - Date.now()) / 100) * 100);
       await advance(s.nextRetryAt! - Date.now() + 5);
     }
-    expect(waits).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    // The first retry is quick; the next ones wait up to the restart window (5 s) until the backoff outgrows it.
+    expect(waits).toEqual([500, 5000, 5000, 5000, 8000, 16_000, 30_000, 30_000]);
     expect(client.getSnapshot().attempt).toBe(9);
   });
 
@@ -184,6 +185,28 @@ describe('reconnection', () => {
     const wait = client.getSnapshot().nextRetryAt! - Date.now();
     expect(wait).toBeGreaterThan(1900);
     expect(wait).toBeLessThan(2000);
+  });
+
+  it('keeps spreading retries over the restart window while a restarted gateway is still down', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url, random: () => 0.999 });
+    await advance(10);
+    gw.refuse();
+    gw.closeAll(1012, 'restart');
+    await advance(0);
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = client.getSnapshot();
+      waits.push(Math.round((s.nextRetryAt! - Date.now()) / 100) * 100);
+      await advance(s.nextRetryAt! - Date.now() + 5);
+    }
+    // Not back to a 500 ms cap after the first refusal: the crowd stays spread when the gateway
+    // returns. The restart counts as the first failed attempt, so growth resumes at 8 s.
+    expect(waits).toEqual([5000, 5000, 5000]);
+    expect(client.getSnapshot().nextRetryAt! - Date.now()).toBeGreaterThan(7900);
+    gw.refuse(false);
+    await advance(8000);
+    expect(client.getSnapshot().state).toBe('connected');
   });
 
   it('stops on a terminal close code (4000) and rejects pending calls', async () => {

@@ -287,7 +287,11 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       shutdown(new RpcError(ErrorCode.Unauthenticated, `Unauthorized: ${reason}`), code, reason, 'unauthorized');
       return;
     }
-    const delay = action === 'reauth' ? 0 : action === 'soon' ? random() * o.restartWindowMs : backoffDelay(attempt++, backoff, random);
+    // The first retry after a drop stays quick (one client's blip). After a restart (1012), and from
+    // the second retry on, a crowd is likely: spread out. A restart counts as one failed attempt
+    // whatever the backoff had grown to, since the gateway asked to be back soon.
+    if (action === 'soon') attempt = 1;
+    const delay = action === 'reauth' ? 0 : backoffDelay(attempt++, backoff, random, attempt > 1 ? o.restartWindowMs : 0);
     setState('reconnecting', { nextRetryAt: now() + delay, ...info });
     timer = timers.setTimeout(open, delay);
   }

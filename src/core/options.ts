@@ -37,7 +37,12 @@ export interface ClientOptions<C extends Contract = Contract> {
   backoff?: Partial<BackoffOptions>;
   /** A connection that stays up this long resets the backoff. @default 10000 */
   stableAfterMs?: number;
-  /** After close code 1012 (server restart), reconnect within a random delay below this. @default 2000 */
+  /**
+   * Retries are spread uniformly over at least this window: from the first one after close code
+   * 1012 (server restart), otherwise from the second (the first retry after a drop stays below
+   * `backoff.initialMs`). Clients that lost the same gateway then come back spread out, not at once.
+   * @default 5000
+   */
   restartWindowMs?: number;
   /** Opening the socket plus authenticating must finish within this. @default 10000 */
   connectTimeoutMs?: number;
@@ -67,7 +72,7 @@ export const defaults = {
   offline: 'queue' as OfflinePolicy,
   outboxLimit: 1000,
   stableAfterMs: 10_000,
-  restartWindowMs: 2000,
+  restartWindowMs: 5000,
   connectTimeoutMs: 10_000,
   heartbeatGraceMs: 10_000,
   probeTimeoutMs: 3000,
