@@ -15,10 +15,13 @@ import { readMeta } from './lib/meta.ts';
 import { renderReport, type Results } from './lib/report.ts';
 import type { AnySuite } from './lib/types.ts';
 import { bundle } from './suites/bundle.ts';
+import { fanout } from './suites/fanout.ts';
+import { memory } from './suites/memory.ts';
 import { rpc } from './suites/rpc.ts';
+import { storm } from './suites/storm.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const suites: AnySuite[] = [rpc, bundle];
+const suites: AnySuite[] = [rpc, fanout, memory, storm, bundle];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -46,6 +46,10 @@ npx vitest run
 step 'bundle size: node scripts/size.mjs'
 node scripts/size.mjs
 
+step 'benchmarks, smoke mode: npm run bench -- --smoke'
+# Every suite with tiny counts, so the benchmarks cannot rot; the real run is `npm run bench`.
+npx tsx bench/run.ts --smoke
+
 step 'browser tests: find Chromium'
 find_chromium() {
   if [[ -n "${CHROMIUM_PATH:-}" ]]; then

@@ -4,10 +4,13 @@
  * `--expose-gc` for memory readings, driven over IPC. `stopChildren()` kills whatever is left.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { build } from 'esbuild';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const serversDir = resolve(dirname(fileURLToPath(import.meta.url)), '../servers');
+/** Inside the repository, so the compiled servers resolve its node_modules. */
+const buildDir = resolve(dirname(fileURLToPath(import.meta.url)), '../.build');
 const running = new Set<ChildProcess>();
 
 export interface Child {
@@ -25,11 +28,42 @@ export interface Child {
   output(): string;
 }
 
-/** Start `bench/servers/<name>.ts` with `env`; resolves when it reports ready. */
-export function startChild(name: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Child> {
-  const child = fork(resolve(serversDir, `${name}.ts`), [], {
+const built = new Map<string, Promise<string>>();
+
+/**
+ * `bench/servers/<name>.ts` compiled to plain JavaScript (once per run), as the gateway and
+ * worker run in production (the `tether-*` bins are compiled too). Through tsx they would
+ * carry its loader, and its `keepNames` wrapping cost about 1.4 KiB per connection and a few
+ * per cent of CPU that no deployment pays; a restart would also take longer.
+ */
+function compiled(name: string): Promise<string> {
+  let file = built.get(name);
+  if (!file) {
+    const outfile = resolve(buildDir, `${name}.mjs`);
+    file = build({
+      entryPoints: [resolve(serversDir, `${name}.ts`)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    }).then(() => outfile);
+    built.set(name, file);
+  }
+  return file;
+}
+
+/**
+ * Start `bench/servers/<name>.ts` with `env`; resolves when it reports ready. `env.V8_FLAGS`
+ * (space-separated) adds V8 flags that NODE_OPTIONS refuses, such as `--min-semi-space-size`.
+ */
+export async function startChild(name: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Child> {
+  const v8Flags = env.V8_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = fork(await compiled(name), [], {
     // BENCH_PROF_DIR=/tmp/prof: every server writes a CPU profile there (`node --cpu-prof`) when it exits.
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : [])],
+    execArgv: ['--expose-gc', ...v8Flags, ...(process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : [])],
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -53,7 +87,7 @@ export function startChild(name: string, env: Record<string, string> = {}, timeo
     waiting.clear();
   });
 
-  return new Promise((resolveReady, reject) => {
+  return new Promise<Child>((resolveReady, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${out}`));

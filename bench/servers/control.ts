@@ -4,8 +4,6 @@
  * (RSS and heap after a full GC, the idle cost the memory suite divides per connection).
  */
 
-import * as v8mod from 'node:v8';
-const require_v8 = () => v8mod;
 export type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
 interface Command {
@@ -20,7 +18,7 @@ export function memory() {
   gc?.();
   gc?.();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, heapTotal: m.heapTotal, spaces: Object.fromEntries((require_v8()).getHeapSpaceStatistics().map((s: any) => [s.space_name, Math.round(s.space_size/1024)])) };
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
 /** Announce readiness and answer commands until the parent goes away. */

@@ -6,7 +6,7 @@
  */
 import type { Broker, LiveEvent, Target } from '../broker/broker.ts';
 import { targetKey } from '../broker/broker.ts';
-import type { Session } from './session.ts';
+import type { Pushed, Session } from './session.ts';
 
 export function createFanout(broker: Broker) {
   const byUser = new Map<string, Set<Session>>();
@@ -21,12 +21,18 @@ export function createFanout(broker: Broker) {
     }
     const t = e.target;
     const key = targetKey(t);
-    if (t.kind === 'user') for (const s of byUser.get(t.user) ?? []) s.push(key, 'notification', e.event);
+    let sessions: Set<Session> | undefined = all;
+    let method = 'broadcast';
+    let params: Pushed = e.event;
+    if (t.kind === 'user') [sessions, method] = [byUser.get(t.user), 'notification'];
     else if (t.kind === 'room') {
       const message = { room: t.room, ...e.event };
-      for (const s of byRoom.get(t.room) ?? []) s.push(key, 'room.message', message);
+      [sessions, method, params] = [byRoom.get(t.room), 'room.message', message];
     }
-    else for (const s of all) s.push(key, 'broadcast', e.event);
+    // One text for every session: the frame is the same for all of them.
+    let text: string | undefined;
+    const frame = () => (text ??= JSON.stringify({ jsonrpc: '2.0', method, params }));
+    for (const s of sessions ?? []) s.push(key, method, params, frame);
   }
 
   const retain = (t: Target) => {

@@ -31,22 +31,29 @@ export interface GatewayServer {
 }
 
 /**
- * `send` with the frames of one tick leaving in one write. Under load, many answers settle in
- * the same tick (a burst of replies from the broker), and a write per frame (a syscall each)
- * was a fifth of the gateway's CPU. Node's documented pattern: cork, write, uncork on the next
- * tick. `ws` corks around each frame itself; corks nest, so the outer one holds them all.
+ * `send` with the frames of one tick after the first leaving in one write. Under load many
+ * answers settle in the same tick (a burst of replies from the broker), and a write per frame
+ * (a syscall each) was a fifth of the gateway's CPU. The first frame goes at once, so a lone
+ * answer or one fan-out frame per socket is not delayed; later ones in the tick are corked
+ * and leave together on the next tick (Node's documented cork pattern; `ws` corks around each
+ * frame itself, and corks nest).
  */
 function coalesced(socket: Duplex, send: (data: string) => void) {
+  let busy = false;
   let corked = false;
-  const uncork = () => {
+  const flush = () => {
+    busy = false;
+    if (corked) socket.uncork();
     corked = false;
-    socket.uncork();
   };
   return (data: string) => {
-    if (!corked) {
+    if (busy && !corked) {
       corked = true;
       socket.cork();
-      process.nextTick(uncork);
+    }
+    if (!busy) {
+      busy = true;
+      process.nextTick(flush);
     }
     send(data);
   };

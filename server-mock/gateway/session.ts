@@ -23,7 +23,8 @@ export interface SessionLimits {
   maxBufferedBytes: number;
 }
 
-type Pushed = { offset: string };
+/** What a pushed event carries at least: its position in its stream. */
+export type Pushed = { offset: string };
 
 export class Session {
   user: string | undefined;
@@ -49,10 +50,10 @@ export class Session {
     this.limit = createRateLimit(limits.callsPerSecond);
   }
 
-  send(frame: object): void {
+  send(frame: object | string): void {
     if (this.closed) return;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) return this.onSlow(this);
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
   result(id: Id, result: unknown) {
     this.send({ jsonrpc: '2.0', id, result });
@@ -64,10 +65,15 @@ export class Session {
     this.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   }
 
-  /** An event of stream `key`: held back while that stream is replaying. */
-  push(key: string, method: string, params: Pushed) {
+  /**
+   * An event of stream `key`: held back while that stream is replaying. `frame` gives the
+   * frame's text, made once for all the sessions an event fans out to (serializing it per
+   * session was a quarter of a broadcast's cost).
+   */
+  push(key: string, method: string, params: Pushed, frame?: () => string) {
     const held = this.replaying.get(key);
     if (held) held.push({ method, params });
+    else if (frame) this.send(frame());
     else this.notify(method, params);
   }
 
