@@ -71,7 +71,11 @@ for (const suite of selected) {
 }
 
 // Rendering is part of what smoke mode checks; it writes into a scratch directory then.
-const { markdown, charts } = renderReport(suites, results);
+const baselineFile = join(root, 'bench/baseline.json');
+const baseline: Results = existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as Results) : {};
+const findingsFile = join(root, 'bench/findings.md');
+const findings = existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : '';
+const { markdown, charts } = renderReport(suites, results, baseline, findings);
 const outDir = smoke ? mkdtempSync(join(tmpdir(), 'tether-bench-')) : root;
 mkdirSync(join(outDir, 'bench/charts'), { recursive: true });
 for (const [file, svg] of Object.entries(charts)) writeFileSync(join(outDir, 'bench/charts', file), svg);

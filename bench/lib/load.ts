@@ -52,7 +52,7 @@ export async function closedLoop(lanes: Call[], o: { durationMs: number; warmupM
 
 /**
  * Start one call every 1/`rate` s for `durationMs` (after `warmupMs` at the same pace, not
- * counted), each timed from when it was due, and wait for all of them.
+ * counted), whatever the answers do, and wait for all of them.
  */
 export async function openLoop(call: Call, o: { rate: number; durationMs: number; warmupMs: number }): Promise<LoadResult> {
   const samples: number[] = [];
@@ -65,12 +65,16 @@ export async function openLoop(call: Call, o: { rate: number; durationMs: number
   for (let i = 0; i < total; i++) {
     const due = start + i * interval;
     const wait = due - performance.now();
-    // setTimeout is too coarse (≥1 ms) for sub-millisecond spacing; start every call that is due.
+    // setTimeout is too coarse (≥1 ms) for sub-millisecond spacing: a call due within 1 ms
+    // starts now. Each is timed from when it was sent: sending never waits for an answer, so
+    // a slow answer cannot delay the next calls (no coordinated omission), while the timer's
+    // own lateness is not the system's latency.
     if (wait > 1) await new Promise((r) => setTimeout(r, wait - 0.5));
+    const from = performance.now();
     pending.push(
       call(i).then(
         () => {
-          if (i >= warmup) samples.push((performance.now() - due) * 1000);
+          if (i >= warmup) samples.push((performance.now() - from) * 1000);
         },
         () => void errors++,
       ),

@@ -14,14 +14,31 @@ export interface StoredSuite {
 }
 export type Results = Record<string, StoredSuite>;
 
-export function renderReport(suites: AnySuite[], results: Results): { markdown: string; charts: Record<string, string> } {
+/**
+ * `baseline`: the same suites run against the code before the fixes the benchmarks led to
+ * (`bench/baseline.json`); each target then shows its value before beside the current one.
+ * `findings`: the hand-written account of what the profiles showed and what changed.
+ */
+export function renderReport(
+  suites: AnySuite[],
+  results: Results,
+  baseline: Results = {},
+  findings = '',
+): { markdown: string; charts: Record<string, string> } {
   const present = suites.filter((s) => results[s.name]);
   const rendered = new Map<string, Rendered>(present.map((s) => [s.name, s.render(results[s.name]!.result)]));
   const charts = Object.assign({}, ...[...rendered.values()].map((r) => r.charts)) as Record<string, string>;
   const latest = present.map((s) => results[s.name]!.meta).sort((a, b) => b.date.localeCompare(a.date))[0];
+  const before = new Map<string, string>();
+  for (const s of suites) {
+    const b = baseline[s.name];
+    if (b) for (const t of s.render(b.result).targets) before.set(`${s.name}/${t.name}`, t.measured);
+  }
 
-  const summary = present.flatMap((s) => rendered.get(s.name)!.targets.map((t) => [s.title, t.name, t.measured, t.bound, mark(t.met)]));
-  const missed = summary.filter((r) => r[4] !== mark(true)).length;
+  const summary = present.flatMap((s) =>
+    rendered.get(s.name)!.targets.map((t) => [s.title, t.name, before.get(`${s.name}/${t.name}`) ?? '—', t.measured, t.bound, mark(t.met)]),
+  );
+  const missed = summary.filter((r) => r[5] !== mark(true)).length;
 
   const out = [
     '# Benchmarks',
@@ -43,10 +60,12 @@ export function renderReport(suites: AnySuite[], results: Results): { markdown: 
     '## Targets',
     '',
     `${summary.length - missed} of ${summary.length} targets met. A missed target is a finding, not a failure: it says where Tether is slower than it should be.`,
+    '"Before" is the same benchmark run against the code before the fixes the first measurements led to (see [Findings](#findings-before-and-after)).',
     '',
-    table(['suite', 'target', 'measured', 'bound', ''], summary),
+    table(['suite', 'target', 'before', 'now', 'bound', ''], summary),
     '',
   );
+  if (findings) out.push('## Findings: before and after', '', findings.trim(), '');
   for (const s of present) {
     const stored = results[s.name]!;
     out.push(
