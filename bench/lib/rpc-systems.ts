@@ -12,6 +12,7 @@ import { createClient } from '../../src/core/client.ts';
 import { parseRead } from '../../server-mock/broker/redis-shared.ts';
 import { payload } from '../servers/bench-methods.ts';
 import { startChild, type Child } from './children.ts';
+import { dropPrefix } from './redis-cleanup.ts';
 import { benchToken, startTether, type BrokerKind } from './tether.ts';
 
 export interface Connection {
@@ -174,6 +175,7 @@ async function redisFloor(mode: 'stream' | 'blpop', redisUrl: string): Promise<S
       await worker.request('stop').catch(() => {});
       await worker.kill();
       for (const c of connections) c.disconnect();
+      await dropPrefix(redisUrl, prefix);
     },
   };
 }

@@ -7,6 +7,7 @@ import { nanoid } from 'nanoid';
 import { signDevToken } from '../../server-mock/gateway/auth.ts';
 import { freePort } from '../../server-mock/testing/processes.ts';
 import { startChild, type Child } from './children.ts';
+import { dropPrefix } from './redis-cleanup.ts';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret';
 
@@ -51,6 +52,7 @@ export async function startTether(broker: BrokerKind, redisUrl: string, extra: R
     stop: async () => {
       await gateway.kill();
       await worker.kill();
+      await dropPrefix(redisUrl, env.PREFIX!);
     },
   };
 }

@@ -17,6 +17,7 @@ import { openCrowd } from '../lib/crowd.ts';
 import { num, table, withSpread } from '../lib/format.ts';
 import { percentile, spreadOf } from '../lib/stats.ts';
 import { lineChart } from '../lib/svg.ts';
+import { dropPrefix } from '../lib/redis-cleanup.ts';
 import { BENCH_ENV } from '../lib/tether.ts';
 import { defineSuite, type Spread, type Target } from '../lib/types.ts';
 import { waitFor } from '../lib/wait.ts';
@@ -193,6 +194,7 @@ export const storm = defineSuite<StormResult>({
       }
     } finally {
       await gw.current?.kill('SIGKILL');
+      await dropPrefix(ctx.redisUrl, env.PREFIX);
     }
     return {
       clients,
