@@ -54,8 +54,12 @@ export interface ClaimEntry {
   expiresAt: number;
   /** The stored reply, as JSON. */
   reply?: string;
-  /** Reply streams of resends that arrived while the call was running. */
-  waiters: Set<string>;
+  /**
+   * Reply streams waiting for the reply: the caller's, then those of resends that arrived
+   * while the call ran. An array: nearly always one entry, and a claim is kept per call for
+   * the whole resend window (a Set each was a measurable share of the GC's work).
+   */
+  waiters: string[];
 }
 
 /** A `hist:<target>` stream. */

@@ -30,7 +30,8 @@ type Answer = Omit<CallReply, 'id' | 'user'>;
 /** Dead letters kept per prefix, oldest dropped first, like a `MAXLEN` stream. */
 const DEAD_LETTER_MAX = 1000;
 
-const claimKey = (user: string, id: string) => JSON.stringify([user, id]);
+/** Unambiguous for any strings (the user's length comes first), and cheaper than JSON. */
+const claimKey = (user: string, id: string) => `${user.length}:${user}:${id}`;
 
 type Offset = [ms: number, seq: number];
 
@@ -69,11 +70,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const key = claimKey(user, id);
       const claim = liveClaim(s, key, now);
       if (!claim) {
-        s.claims.set(key, { expiresAt: now + windowMs, waiters: new Set([replyTo]) });
+        s.claims.set(key, { expiresAt: now + windowMs, waiters: [replyTo] });
         return { status: 'new' };
       }
       if (claim.reply !== undefined) return { status: 'done', reply: JSON.parse(claim.reply) as CallReply };
-      claim.waiters.add(replyTo);
+      if (!claim.waiters.includes(replyTo)) claim.waiters.push(replyTo);
       return { status: 'pending' };
     },
 
@@ -344,13 +345,13 @@ function answerCall(s: State, entry: Entry, answer: Answer) {
   } catch {
     json = JSON.stringify({ id, user, error: { code: ErrorCode.InternalError, message: 'Reply is not JSON' } });
   }
-  const to = new Set([replyTo]);
   // Stored only under a live claim, keeping its expiry (`SET … XX KEEPTTL`): the window is the gateway's.
   const claim = liveClaim(s, claimKey(user, id), Date.now());
+  let to = [replyTo];
   if (claim) {
     claim.reply = json;
-    for (const w of claim.waiters) to.add(w);
-    claim.waiters.clear();
+    if (claim.waiters.some((w) => w !== replyTo)) to = [...new Set([replyTo, ...claim.waiters])];
+    claim.waiters = [];
   }
   for (const r of to) for (const l of s.readers.get(r) ?? []) sendLater(l, json);
 }
