@@ -1,9 +1,9 @@
 /**
- * `npm run bench [-- <suite>…] [--smoke] [--reps N]`: runs the benchmark suites one after
+ * `npm run bench [-- <suite>…] [--smoke] [--reps N] [--report]`: runs the benchmark suites one after
  * another (never two at once: they would measure each other), stores their results in
  * `bench/results.json` and renders BENCHMARKS.md and `bench/charts/*.svg` from them.
  * `--smoke` runs every suite with tiny counts and checks the report renders, writing
- * nothing: `npm test` runs it so the benchmarks cannot rot.
+ * nothing: `npm test` runs it so the benchmarks cannot rot. `--report` only renders.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,10 +25,16 @@ const suites: AnySuite[] = [rpc, fanout, memory, storm, bundle];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { smoke: { type: 'boolean', default: false }, reps: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    smoke: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    /** Render BENCHMARKS.md from the stored results, measuring nothing. */
+    report: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (values.help) {
-  console.log('npm run bench [-- <suite>…] [--smoke] [--reps N]\n');
+  console.log('npm run bench [-- <suite>…] [--smoke] [--reps N] [--report]\n');
   for (const s of suites) console.log(`  ${s.name.padEnd(8)} ${s.about}`);
   process.exit(0);
 }
@@ -37,7 +43,7 @@ if (unknown.length) {
   console.error(`unknown suite ${unknown.join(', ')}; the suites are: ${suites.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
-const selected = positionals.length ? suites.filter((s) => positionals.includes(s.name)) : suites;
+const selected = values.report ? [] : positionals.length ? suites.filter((s) => positionals.includes(s.name)) : suites;
 const smoke = values.smoke;
 const reps = smoke ? 1 : Math.max(3, Number(values.reps ?? 3));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,7 +55,7 @@ process.on('SIGINT', () => void stopChildren().then(() => process.exit(130)));
 const resultsFile = join(root, 'bench/results.json');
 const results: Results = !smoke && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : {};
 const meta = await readMeta(command, redisUrl);
-if (meta.redis === 'unreachable') {
+if (meta.redis === 'unreachable' && selected.length) {
   console.error(`Redis is not reachable at ${redisUrl}: the RPC and storm suites need it.\nStart one: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\nor point to one: REDIS_URL=redis://host:6379 npm run bench`);
   process.exit(1);
 }

@@ -46,7 +46,8 @@ export function renderReport(
     'Tether measured side by side with the floor it is built on and with the libraries users would pick instead, in the same run,',
     'so that the ratios hold on a noisy shared machine. Every server listens on 127.0.0.1 only. Each figure is the median of',
     'at least 3 repetitions, with the smallest and largest in parentheses. Reproduce everything with `npm run bench`',
-    '(about 10 minutes), or one suite with `npm run bench -- <name>`; `npm test` runs all of them in smoke mode so they cannot rot.',
+    '(about 6 minutes here), or one suite with `npm run bench -- <name>`; `npm run bench -- --report` rewrites this file from the',
+    'stored results (`bench/results.json`) without measuring. `npm test` runs every suite in smoke mode so they cannot rot.',
     '',
   ];
   if (latest) {
