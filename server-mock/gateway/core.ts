@@ -122,10 +122,13 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     const left = exp * 1000 - Date.now();
     // Timers fire at once past 2^31-1 ms (~24.8 days); tokens often live 30 days: look again later.
     if (left - o.tokenExpiringMs > MAX_TIMER) return void s.later(MAX_TIMER, () => scheduleExpiry(s, exp));
-    s.later(Math.max(0, left - o.tokenExpiringMs), () => s.notify('token.expiring', { inMs: Math.max(0, exp * 1000 - Date.now()) }));
-    s.later(Math.max(0, left), () => {
-      s.close(CloseCode.Unauthorized, 'token expired');
-      cleanup(s);
+    // The notice, then (one timer per connection at a time) the close at expiry.
+    s.later(Math.max(0, left - o.tokenExpiringMs), () => {
+      s.notify('token.expiring', { inMs: Math.max(0, exp * 1000 - Date.now()) });
+      s.later(Math.max(0, exp * 1000 - Date.now()), () => {
+        s.close(CloseCode.Unauthorized, 'token expired');
+        cleanup(s);
+      });
     });
   }
 

@@ -36,10 +36,14 @@ export class Session {
   /** Calls of this connection still waiting for a worker. */
   pending = 0;
   readonly limit: ReturnType<typeof createRateLimit>;
-  /** Timers tied to this connection (auth deadline, token expiry): cleared on close. */
-  readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  /** Streams being replayed: live events wait here so nothing overtakes the history. */
-  private readonly replaying = new Map<string, { method: string; params: Pushed }[]>();
+  /**
+   * The one timer tied to this connection: the auth deadline, then the token's "expiring"
+   * notice, then its expiry. One at a time, since each is set when the one before it ends;
+   * a slot instead of a collection keeps an idle connection small. Cleared on close.
+   */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Streams being replayed: live events wait here so nothing overtakes the history. Made on first replay. */
+  private replaying: Map<string, { method: string; params: Pushed }[]> | undefined;
 
   constructor(
     readonly id: string,
@@ -71,7 +75,7 @@ export class Session {
    * session was a quarter of a broadcast's cost).
    */
   push(key: string, method: string, params: Pushed, frame?: () => string) {
-    const held = this.replaying.get(key);
+    const held = this.replaying?.get(key);
     if (held) held.push({ method, params });
     else if (frame) this.send(frame());
     else this.notify(method, params);
@@ -79,7 +83,7 @@ export class Session {
 
   /** Replay `events` of stream `key`, then release what arrived live meanwhile, dropping duplicates. */
   async replay<P extends { events: Pushed[] }>(key: string, method: string, load: () => Promise<P>, since?: string): Promise<P> {
-    this.replaying.set(key, []);
+    (this.replaying ??= new Map()).set(key, []);
     let last = since;
     try {
       const page = await load();
@@ -89,8 +93,9 @@ export class Session {
       }
       return page;
     } finally {
-      const held = this.replaying.get(key) ?? [];
-      this.replaying.delete(key);
+      const held = this.replaying?.get(key) ?? [];
+      this.replaying?.delete(key);
+      if (this.replaying?.size === 0) this.replaying = undefined;
       for (const h of held) {
         if (last && compareOffsets(h.params.offset, last) <= 0) continue;
         this.notify(h.method, h.params);
@@ -110,16 +115,16 @@ export class Session {
     this.clearTimers();
     this.socket.terminate();
   }
+  /** Run `fn` after `ms`, replacing the timer set before (see `timer`). */
   later(ms: number, fn: () => void) {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       fn();
     }, ms);
-    this.timers.add(t);
-    return t;
   }
   clearTimers() {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
