@@ -190,35 +190,18 @@ async function startSubjects(redisUrl: string, tokens: string[]): Promise<Map<Se
     throw started.find((s): s is PromiseRejectedResult => s.status === 'rejected')!.reason;
   }
   return new Map<ServerName, Subject>([
-    ['tether', tetherSubject(tether.value.gateway, tether.value.url, tokens)],
-    ['ws', wsSubject(ws.value)],
-    ['socket.io', socketIoSubject(socketIo.value)],
+    ['tether', subject(tether.value.gateway, (i) => connectWire(tether.value.url, tokens[i]!), (c) => c.ws.terminate())],
+    ['ws', subject(ws.value, () => connectRaw(`ws://127.0.0.1:${ws.value.port}`), (c) => c.terminate())],
+    ['socket.io', subject(socketIo.value, () => connectSocketIo(`http://127.0.0.1:${socketIo.value.port}`), (c) => c.close())],
   ]);
 }
 
-function tetherSubject(child: Child, url: string, tokens: string[]): Subject {
-  const opened: { ws: { terminate(): void } }[] = [];
+/** A server whose connections `open(i)` makes and `close(c)` drops, all remembered so they can be dropped together. */
+function subject<C>(child: Child, open: (i: number) => Promise<C>, close: (c: C) => void): Subject {
+  const opened: C[] = [];
   return {
     child,
-    open: async (i) => opened.push(await connectWire(url, tokens[i]!)),
-    closeAll: () => opened.splice(0).forEach((c) => c.ws.terminate()),
-  };
-}
-
-function wsSubject(child: Child): Subject {
-  const opened: { terminate(): void }[] = [];
-  return {
-    child,
-    open: async () => opened.push(await connectRaw(`ws://127.0.0.1:${child.port}`)),
-    closeAll: () => opened.splice(0).forEach((ws) => ws.terminate()),
-  };
-}
-
-function socketIoSubject(child: Child): Subject {
-  const opened: { close(): void }[] = [];
-  return {
-    child,
-    open: async () => opened.push(await connectSocketIo(`http://127.0.0.1:${child.port}`)),
-    closeAll: () => opened.splice(0).forEach((s) => s.close()),
+    open: async (i) => opened.push(await open(i)),
+    closeAll: () => opened.splice(0).forEach(close),
   };
 }
