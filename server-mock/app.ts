@@ -17,7 +17,7 @@ import { createWorker, type Worker } from './worker/worker.ts';
 
 /** The broker the configuration asks for: Redis when `redisUrl` is set, else the embedded one. */
 export async function openBroker(
-  c: { redisUrl?: string | undefined; prefix: string; historyMaxLen?: number; historyMaxAgeMs?: number },
+  c: { redisUrl?: string | undefined; prefix: string; historyMaxLen?: number; historyMaxAgeMs?: number; brokerTimeoutMs?: number },
   logger: Logger,
 ): Promise<Broker> {
   const options = { prefix: c.prefix, historyMaxLen: c.historyMaxLen, historyMaxAgeMs: c.historyMaxAgeMs };
@@ -27,6 +27,7 @@ export async function openBroker(
   return createRedisBroker({
     ...options,
     url: c.redisUrl,
+    brokerTimeoutMs: c.brokerTimeoutMs,
     onError: (error: unknown, op: string) => logger.warn({ err: error, op }, 'redis broker error'),
   });
 }
@@ -68,6 +69,8 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     callsPerSecond: config.callsPerSecond,
     maxPendingCalls: config.maxPendingCalls,
     maxBufferedBytes: config.maxBufferedBytes,
+    replayMaxBytes: config.replayMaxBytes,
+    replayStallMs: config.replayStallMs,
     resendWindowMs: config.resendWindowMs,
     tokenExpiringMs: config.tokenExpiringMs,
     proxy: config.rpcProxyUrl ? createRpcProxy(config.rpcProxyUrl, { timeoutMs: config.callTimeoutMs }) : undefined,

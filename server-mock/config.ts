@@ -116,6 +116,12 @@ const GatewaySchema = z.object({
   maxPendingCalls: count().default(D.maxPendingCalls),
   /** Bytes queued on a socket before its client counts as a slow consumer and is dropped. */
   maxBufferedBytes: count().default(D.maxBufferedBytes),
+  /** A replay larger than this is not sent: the client is told `gap` and refetches. */
+  replayMaxBytes: count().default(D.replayMaxBytes),
+  /** How long a replay may wait for a client that does not read before closing it as a slow consumer. */
+  replayStallMs: ms().default(D.replayStallMs),
+  /** How long a command waits for an unreachable Redis (then for its answer) before a call is answered -32005. */
+  brokerTimeoutMs: ms().default(3000),
   /** How long a call's (user, id) is remembered so a resend is answered, not rerun. */
   resendWindowMs: ms().default(D.resendWindowMs),
   /** How long before `exp` the gateway sends `token.expiring`; 0: never. */
@@ -148,6 +154,9 @@ const GATEWAY_NAMES: Names<typeof GatewaySchema> = {
   callsPerSecond: { env: 'CALLS_PER_SECOND' },
   maxPendingCalls: { env: 'MAX_PENDING_CALLS' },
   maxBufferedBytes: { env: 'MAX_BUFFERED_BYTES' },
+  replayMaxBytes: { env: 'REPLAY_MAX_BYTES' },
+  replayStallMs: { env: 'REPLAY_STALL_MS' },
+  brokerTimeoutMs: { env: 'BROKER_TIMEOUT_MS' },
   resendWindowMs: { env: 'RESEND_WINDOW_MS' },
   tokenExpiringMs: { env: 'TOKEN_EXPIRING_MS' },
   rpcProxyUrl: { env: 'RPC_PROXY_URL' },
@@ -178,6 +187,8 @@ const WorkerSchema = z.object({
   concurrency: count().default(16),
   claimIdleMs: ms().default(10_000),
   maxDeliveries: count().default(3),
+  /** How long a command waits for an unreachable Redis (then for its answer) before it fails. */
+  brokerTimeoutMs: ms().default(3000),
   prefix: prefix.default('tether:'),
   logLevel: logLevel.default('info' satisfies LogLevel),
 });
@@ -190,6 +201,7 @@ const WORKER_NAMES: Names<typeof WorkerSchema> = {
   concurrency: { env: 'CONCURRENCY', aliases: ['BATCH'] },
   claimIdleMs: { env: 'CLAIM_IDLE_MS' },
   maxDeliveries: { env: 'MAX_DELIVERIES' },
+  brokerTimeoutMs: { env: 'BROKER_TIMEOUT_MS' },
   prefix: { env: 'PREFIX' },
   logLevel: { env: 'LOG_LEVEL' },
 };

@@ -56,9 +56,33 @@ export type Claim =
 /** Who an event goes to. */
 export type Target = { kind: 'user'; user: string } | { kind: 'room'; room: string } | { kind: 'broadcast' };
 
-/** The stable string key of a target (`user:<id>`, `room:<name>`, `broadcast`), used in Redis key names. */
+/**
+ * `<bytes>:<text>`: untrusted text (a user id, a room name, a call id) inside a key name,
+ * prefixed with its UTF-8 length, so no text can end where another key's part begins (a room
+ * named `X:users` is not room `X`'s anything). Any language can compute it.
+ */
+export const keyPart = (text: string) => `${Buffer.byteLength(text)}:${text}`;
+
+/** The stable string key of a target (`user:<n>:<id>`, `room:<n>:<name>`, `broadcast`), used in key and channel names. */
 export function targetKey(t: Target): string {
-  return t.kind === 'user' ? `user:${t.user}` : t.kind === 'room' ? `room:${t.room}` : 'broadcast';
+  return t.kind === 'user' ? `user:${keyPart(t.user)}` : t.kind === 'room' ? `room:${keyPart(t.room)}` : 'broadcast';
+}
+
+/**
+ * The broker could not do what was asked. `sent: false` means it certainly did not happen
+ * (the broker was unreachable for `brokerTimeoutMs` and nothing was sent), so a caller may
+ * say "unavailable"; `sent: true` means the outcome is unknown (the connection broke or the
+ * answer did not come in time after the command left).
+ */
+export class BrokerUnavailableError extends Error {
+  override readonly name = 'BrokerUnavailableError';
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** The payload of a user notification or a broadcast. */
@@ -76,7 +100,10 @@ export type EventBody = UserEventBody | RoomEventBody;
 
 /** An event as stored in history and fanned out live: its body plus its position and time. */
 export type StoredEvent = EventBody & {
-  /** Stream position, `<ms>-<seq>`; increasing per target. */
+  /**
+   * Stream position, `<epoch>:<ms>-<seq>`; increasing per target within an epoch. The epoch
+   * changes when the target's history cannot be trusted to continue (see `src/protocol/offsets.ts`).
+   */
   offset: string;
   /** Epoch ms when it was published. */
   ts: number;
@@ -86,21 +113,31 @@ export type StoredEvent = EventBody & {
 export type LiveEvent =
   | { kind: 'event'; target: Target; event: StoredEvent }
   /** A user entered (first connection) or left (last connection) a room, on any gateway. Not stored. */
-  | { kind: 'presence'; room: string; joined?: string; left?: string };
+  | { kind: 'presence'; room: string; joined?: string; left?: string }
+  /**
+   * Live delivery of `target` was interrupted and is back (the broker's subscriber connection
+   * dropped, or the broker restarted): events published meanwhile may never arrive live. The
+   * listener reads the target's history since the last event it delivered, or says `gap`.
+   */
+  | { kind: 'resync'; target: Target };
 
 /** Events after `since`, oldest first. */
 export interface HistoryPage {
   events: StoredEvent[];
-  /** False when events after `since` were already trimmed: the reader missed some for good. */
+  /**
+   * False when the reader missed events for good: `since` is of another epoch (the history it
+   * came from is gone), behind what was trimmed, or beyond the tip. `events` is then empty.
+   */
   recovered: boolean;
-  /** The newest offset of the target (`0-0` when it never had an event). */
+  /** The newest offset of the target (`<epoch>:0-0` when it never had an event). */
   tip: string;
 }
 
 export interface ConsumeOptions {
   /**
-   * Requests taken per read, and the most this consumer runs at once: it takes no more
-   * (new or taken over) until one of them is answered. @default 16
+   * Requests taken per read, and the most new ones this consumer runs at once. Requests taken
+   * over from a dead consumer come first and may exceed it by up to `batch` more, so a busy
+   * consumer still rescues abandoned calls within about 1.5 × `claimIdleMs`. @default 16
    */
   batch?: number;
   /**
@@ -163,7 +200,10 @@ export interface Broker {
   // ── events ──────────────────────────────────────────────────────────────
   /** Store `body` in the target's history and fan it out live. Resolves with the stored event. */
   publish(target: Target, body: EventBody): Promise<StoredEvent>;
-  /** Events of `target` after `since` (exclusive), or none and the tip when `since` is omitted. */
+  /**
+   * Events of `target` after `since` (exclusive), or none and the tip when `since` is omitted.
+   * Not recovered (and no events) when `since` is of another epoch, trimmed, or beyond the tip.
+   */
   history(target: Target, since?: string): Promise<HistoryPage>;
   /**
    * Receive the live events and presence changes of `target`. A gateway subscribes only to

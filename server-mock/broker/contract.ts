@@ -9,7 +9,8 @@
  */
 import { nanoid } from 'nanoid';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Broker, BrokerOptions, CallReply, CallRequest, Consumer, LiveEvent } from './broker.ts';
+import { epochOf } from '../../src/protocol/offsets.ts';
+import type { Broker, BrokerOptions, CallReply, CallRequest, Consumer, LiveEvent, Target } from './broker.ts';
 
 export type BrokerFactory = (options: Required<Pick<BrokerOptions, 'prefix'>> & BrokerOptions) => Promise<Broker>;
 
@@ -22,6 +23,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
     if (Date.now() > end) throw new Error('condition not met in time');
     await sleep(10);
   }
+}
+
+/** Every event `target`'s history holds (from the start of its current epoch). */
+export async function allEvents(b: Broker, target: Target) {
+  const { tip } = await b.history(target);
+  return (await b.history(target, `${epochOf(tip)}:0-0`)).events;
 }
 
 /** A call request with a fresh id, from user u1 on gateway g1 (replies to g1), due in 10 s. */
@@ -227,6 +234,54 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       expect(taken).toBe(1);
     });
 
+    it('takes over a dead consumer\'s calls within about 1.5 × claimIdleMs even while every live consumer is busy', async () => {
+      const b = await make();
+      const { got } = collect(b, 'g1');
+      const claimIdleMs = 300;
+      const runs = new Map<string, number>();
+      const held: string[] = [];
+      const doomed = b.consume(
+        'doomed',
+        async (req) => {
+          held.push(req.id);
+          return new Promise<never>(() => {});
+        },
+        { batch: 2, claimIdleMs },
+      );
+      await b.enqueue(request());
+      await b.enqueue(request());
+      await eventually(() => held.length === 2, 3000);
+      b.consume(
+        'busy',
+        async (req) => {
+          runs.set(req.id, (runs.get(req.id) ?? 0) + 1);
+          await sleep(40);
+          return { result: req.id };
+        },
+        { batch: 2, claimIdleMs },
+      );
+      // A steady stream of new calls keeps the live consumer's slots full the whole time.
+      let feeding = true;
+      const feed = (async () => {
+        while (feeding) {
+          await Promise.all([b.enqueue(request()), b.enqueue(request()), b.enqueue(request())]).catch(() => {});
+          await sleep(20);
+        }
+      })();
+      const killedAt = Date.now();
+      doomed.kill();
+      try {
+        await eventually(() => held.every((id) => got.some((r) => r.id === id)), 5000);
+      } finally {
+        feeding = false;
+        await feed;
+      }
+      const took = Date.now() - killedAt;
+      // Noticed within 1.5 × claimIdleMs, plus its run time and some scheduling slack.
+      expect(took).toBeLessThan(1.5 * claimIdleMs + 40 + 300);
+      for (const id of held) expect(runs.get(id)).toBe(1);
+    });
+
     it('dead-letters a call after too many deliveries and answers its caller with -32603', async () => {
       const b = await make();
       const { got } = collect(b, 'g1');
@@ -283,45 +338,66 @@ export function brokerContract(name: string, factory: BrokerFactory) {
     it('publishes with increasing offsets, replays history after an offset, and reports the tip', async () => {
       const b = await make();
       const t = { kind: 'user', user: 'u1' } as const;
-      expect(await b.history(t)).toEqual({ events: [], recovered: true, tip: '0-0' });
+      const empty = await b.history(t);
+      expect(empty).toEqual({ events: [], recovered: true, tip: expect.stringMatching(/^[\w-]+:0-0$/) });
       const a = await b.publish(t, { type: 'a', data: 1 });
       const c = await b.publish(t, { type: 'b', message: 'hi', data: { x: 2 } });
-      expect(a.offset).toMatch(/^\d+-\d+$/);
+      // One epoch per stream life: the empty stream's, so a client that started at its tip misses nothing.
+      expect(a.offset).toMatch(new RegExp(`^${epochOf(empty.tip)}:\\d+-\\d+$`));
       expect(c).toMatchObject({ type: 'b', message: 'hi', data: { x: 2 } });
       expect(typeof c.ts).toBe('number');
       const page = await b.history(t, a.offset);
       expect(page.events).toEqual([c]);
       expect(page).toMatchObject({ recovered: true, tip: c.offset });
-      expect((await b.history(t, '0-0')).events).toEqual([a, c]);
+      expect(await b.history(t, empty.tip)).toEqual({ events: [a, c], recovered: true, tip: c.offset });
       expect((await b.history(t)).events).toEqual([]);
-      expect((await b.history({ kind: 'user', user: 'u2' }, '0-0')).events).toEqual([]);
+      const other = { kind: 'user', user: 'u2' } as const;
+      expect((await b.history(other, (await b.history(other)).tip)).events).toEqual([]);
     });
 
-    it('reports recovered: false when events after the offset were trimmed', async () => {
+    it('reports recovered: false, with no events, when events after the offset were trimmed', async () => {
       const b = await make({ historyMaxLen: 3 });
       const t = { kind: 'room', room: 'r' } as const;
-      const first = await b.publish(t, { event: 'e', data: 0 });
-      for (let i = 1; i < 10; i++) await b.publish(t, { event: 'e', data: i });
-      const page = await b.history(t, first.offset);
-      expect(page.recovered).toBe(false);
-      const kept = (await b.history(t, '0-0')).events;
-      expect(kept.length).toBeGreaterThanOrEqual(3);
-      expect(kept.at(-1)!.data).toBe(9);
-      // From the newest offset nothing is missing.
+      const offsets: string[] = [];
+      for (let i = 0; i < 10; i++) offsets.push((await b.publish(t, { event: 'e', data: i })).offset);
+      const page = await b.history(t, offsets[0]);
+      expect(page).toEqual({ events: [], recovered: false, tip: offsets[9] });
+      // The newest trimmed one is still a position from which nothing is missing.
+      const kept = await b.history(t, offsets[6]);
+      expect(kept.recovered).toBe(true);
+      expect(kept.events.map((e) => e.data)).toEqual([7, 8, 9]);
+      expect((await b.history(t, offsets[5])).recovered).toBe(false);
       expect((await b.history(t, page.tip)).recovered).toBe(true);
     });
 
-    it('reports recovered: false for an offset beyond the tip (handed out before a broker restart)', async () => {
+    it('reports recovered: false for an offset beyond the tip, or from before epochs', async () => {
       const b = await make();
       const fresh = { kind: 'user', user: 'fresh' } as const;
       const busy = { kind: 'room', room: 'busy' } as const;
-      const fromPreviousLife = '99999999999999-0';
-      expect(await b.history(fresh, fromPreviousLife)).toEqual({ events: [], recovered: false, tip: '0-0' });
+      const { tip } = await b.history(fresh);
+      const beyond = `${epochOf(tip)}:99999999999999-0`;
+      expect(await b.history(fresh, beyond)).toEqual({ events: [], recovered: false, tip });
       for (let i = 0; i < 3; i++) await b.publish(busy, { event: 'e', data: i });
-      const page = await b.history(busy, fromPreviousLife);
+      const page = await b.history(busy, `${epochOf(tip)}:99999999999999-0`);
       expect(page).toMatchObject({ events: [], recovered: false });
       expect(await b.history(busy, page.tip)).toEqual({ events: [], recovered: true, tip: page.tip });
-      expect(await b.history(fresh, '0-0')).toEqual({ events: [], recovered: true, tip: '0-0' });
+      expect((await b.history(busy, '0-0')).recovered).toBe(false);
+      expect(await b.history(fresh, tip)).toEqual({ events: [], recovered: true, tip });
+    });
+
+    it('gives each stream an epoch: an offset from another life of the stream is not recovered, even inside the current range', async () => {
+      const t = { kind: 'user', user: 'u1' } as const;
+      // One life of the stream, then another after the broker lost its data (here: keys of their own).
+      const first = await make();
+      const old = await first.publish(t, { type: 'old' });
+      const second = await make();
+      await sleep(5);
+      for (let i = 0; i < 3; i++) await second.publish(t, { type: 'new', data: i });
+      const page = await second.history(t, old.offset);
+      expect(page.recovered).toBe(false);
+      expect(page.events).toEqual([]);
+      // From the new life's own positions, nothing is missing.
+      expect((await second.history(t, page.tip)).recovered).toBe(true);
     });
 
     it('fans events out live to subscribers of that target only, across instances', async () => {

@@ -4,6 +4,7 @@
  * in the Redis contract, plus the helpers that touch only this state (listeners, history
  * trimming, presence expiry).
  */
+import { randomBytes } from 'node:crypto';
 import type { CallHandler, CallReply, CallRequest, LiveEvent } from './broker.ts';
 import { targetKey } from './broker.ts';
 
@@ -34,8 +35,10 @@ export interface ConsumerRuntime {
   readonly maxDeliveries: number;
   /** The broker instance that started it: a closed instance's answers are lost, as after a crash. */
   readonly instance: { closed: boolean };
-  /** Handlers running now; at most `batch`. */
+  /** Handlers running now: at most `batch` new calls plus `rescued`. */
   inFlight: number;
+  /** Of those, calls taken over from a dead consumer: at most `batch`. */
+  rescued: number;
   readonly running: Set<Promise<void>>;
   /** The entries those handlers run, whose leases it refreshes. */
   readonly taken: Set<Entry>;
@@ -79,6 +82,11 @@ export interface Listener<T> {
 }
 
 export interface State {
+  /**
+   * The epoch of every history in this state. The state lives as long as the process (an
+   * embedded broker's data dies with it), so one epoch per state is one per life of each stream.
+   */
+  epoch: string;
   /** Last entry number of the request stream. */
   seq: number;
   /** Entries not yet delivered to any consumer, oldest first (a Map keeps insertion order). */
@@ -113,6 +121,7 @@ export function stateOf(prefix: string): State {
   let s = states.get(prefix);
   if (!s) {
     s = {
+      epoch: randomBytes(6).toString('base64url'),
       seq: 0,
       queue: new Map(),
       pending: new Map(),

@@ -33,17 +33,16 @@ const DEAD_LETTER_MAX = 1000;
 /** Unambiguous for any strings (the user's length comes first), and cheaper than JSON. */
 const claimKey = (user: string, id: string) => `${user.length}:${user}:${id}`;
 
-type Offset = [ms: number, seq: number];
+type Position = [ms: number, seq: number];
 
-/** Parse `<ms>-<seq>`; Redis refuses a malformed stream id too. */
-function parseOffset(offset: string): Offset {
-  const m = /^(\d+)-(\d+)$/.exec(offset);
-  if (!m) throw new Error(`invalid offset: ${offset}`);
-  return [Number(m[1]), Number(m[2])];
+/** `<ms>-<seq>` of an offset of `epoch`, or undefined for an offset of another epoch (or a malformed one). */
+function positionIn(epoch: string, offset: string): Position | undefined {
+  const m = /^([\w-]+):(\d+)-(\d+)$/.exec(offset);
+  return m && m[1] === epoch ? [Number(m[2]), Number(m[3])] : undefined;
 }
 
-/** Order of two offsets: negative, zero or positive. */
-const compareOffsets = (a: Offset, b: Offset) => a[0] - b[0] || a[1] - b[1];
+/** Order of two positions: negative, zero or positive. */
+const comparePositions = (a: Position, b: Position) => a[0] - b[0] || a[1] - b[1];
 
 export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const prefix = options.prefix ?? 'tether:';
@@ -110,6 +109,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
         maxDeliveries: Math.max(1, o.maxDeliveries ?? 3),
         instance: mine,
         inFlight: 0,
+        rescued: 0,
         running: new Set(),
         taken: new Set(),
         stopped: false,
@@ -151,7 +151,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       // Like a stream id: never behind the previous one even if the clock steps back.
       const ms = Math.max(now, h.ms);
       const seq = ms === h.ms ? h.seq + 1 : 0;
-      const event: StoredEvent = { ...(JSON.parse(JSON.stringify(body)) as EventBody), offset: `${ms}-${seq}`, ts: now };
+      const event: StoredEvent = { ...(JSON.parse(JSON.stringify(body)) as EventBody), offset: `${s.epoch}:${ms}-${seq}`, ts: now };
       const json = JSON.stringify(event);
       h.ms = ms;
       h.seq = seq;
@@ -163,18 +163,22 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
 
     async history(target, since): Promise<HistoryPage> {
       open();
-      const from = since === undefined ? undefined : parseOffset(since);
       const h = s.histories.get(targetKey(target));
       // Age is enforced on read too, so a quiet target does not serve stale events.
       if (h) trim(h, Date.now(), Infinity, maxAgeMs);
-      const tip: Offset = h ? [h.ms, h.seq] : [0, 0];
-      if (!from) return { events: [], recovered: true, tip: tip.join('-') };
-      const events = (h?.events ?? []).filter((e) => compareOffsets([e.ms, e.seq], from) > 0);
-      // Nothing after `from` is missing when it is not behind the newest trimmed offset, and not
-      // beyond the tip: such an offset was handed out before the broker restarted, and the events
-      // the reader missed since then went with the old state.
-      const recovered = compareOffsets(from, h?.trimmed ?? [0, 0]) >= 0 && compareOffsets(from, tip) <= 0;
-      return { events: events.map((e) => JSON.parse(e.json) as StoredEvent), recovered, tip: tip.join('-') };
+      const tip: Position = h ? [h.ms, h.seq] : [0, 0];
+      const page = (events: StoredEvent[], recovered: boolean) => ({ events, recovered, tip: `${s.epoch}:${tip.join('-')}` });
+      if (since === undefined) return page([], true);
+      // One epoch per state: the state is this process's, so an offset from another process
+      // (the broker before a restart) is of another epoch, and its reader missed what went with it.
+      const from = positionIn(s.epoch, since);
+      const recovered = !!from && comparePositions(from, h?.trimmed ?? [0, 0]) >= 0 && comparePositions(from, tip) <= 0;
+      if (!recovered) return page([], false);
+      const events = (h?.events ?? []).filter((e) => comparePositions([e.ms, e.seq], from) > 0);
+      return page(
+        events.map((e) => JSON.parse(e.json) as StoredEvent),
+        true,
+      );
     },
 
     subscribe(target, onEvent) {
@@ -305,12 +309,13 @@ function nextFree(s: State): ConsumerRuntime | undefined {
   return undefined;
 }
 
-function deliver(s: State, c: ConsumerRuntime, entry: Entry) {
+function deliver(s: State, c: ConsumerRuntime, entry: Entry, rescued = false) {
   entry.owner = c;
   entry.deliveries++;
   entry.idleSince = Date.now();
   s.pending.set(entry.seq, entry);
   c.inFlight++;
+  if (rescued) c.rescued++;
   c.taken.add(entry);
   const request = JSON.parse(entry.json) as CallRequest;
   const run = (async () => {
@@ -325,6 +330,7 @@ function deliver(s: State, c: ConsumerRuntime, entry: Entry) {
     if (!c.killed && !c.instance.closed) answerCall(s, entry, answer);
   })().finally(() => {
     c.inFlight--;
+    if (rescued) c.rescued--;
     c.taken.delete(entry);
     c.running.delete(run);
     schedulePump(s);
@@ -383,10 +389,12 @@ function reclaim(s: State, c: ConsumerRuntime) {
     } else if (entry.request.deadline < now) {
       // Its owner is gone and nobody waits for a run any more: answered so, never redelivered.
       answerCall(s, entry, deadlineReply(entry.request));
-    } else if (entry.owner !== c && c.inFlight < c.batch) {
+    } else if (entry.owner !== c && c.rescued < c.batch) {
       // Never its own: that handler is still running here, and rerunning it beside itself helps nobody.
+      // Rescued calls do not wait for a free slot (a busy consumer would starve them behind new
+      // calls): they may add up to `batch` more to what it runs.
       // Map.set on an existing key keeps its place, so this loop does not meet the entry again.
-      deliver(s, c, entry);
+      deliver(s, c, entry, true);
     }
   }
 }

@@ -54,13 +54,13 @@ export function createCalls(ctx: RedisContext) {
 
   async function run(user: string, id: string, replyTo: string, windowMs: number, payload: string): Promise<Claim> {
     const keysOf = [keys.call(user, id), keys.waiters(user, id), keys.rpc];
-    return toClaim(await runScript(ctx.cmd, claimScript, keysOf, [replyTo, windowMs, payload, REQUESTS_MAX_LEN]));
+    return toClaim(await ctx.command((c) => runScript(c, claimScript, keysOf, [replyTo, windowMs, payload, REQUESTS_MAX_LEN])));
   }
   const claim = (user: string, id: string, replyTo: string, windowMs: number) => run(user, id, replyTo, windowMs, '');
   const submit = (request: CallRequest, windowMs: number) => run(request.user, request.id, request.replyTo, windowMs, JSON.stringify(request));
 
   async function enqueue(request: CallRequest): Promise<void> {
-    await ctx.cmd.call('XADD', keys.rpc, 'MAXLEN', '~', REQUESTS_MAX_LEN, '*', 'payload', JSON.stringify(request));
+    await ctx.command((c) => c.call('XADD', keys.rpc, 'MAXLEN', '~', REQUESTS_MAX_LEN, '*', 'payload', JSON.stringify(request)));
   }
 
   /**

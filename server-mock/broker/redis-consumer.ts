@@ -107,23 +107,30 @@ export function createConsumers(ctx: RedisContext) {
    * request is gone from the group.
    */
   async function answer(caller: Caller, reply: CallReply, entryId: string, deadLetter?: { payload: string; reason: string }) {
-    if (deadLetter) await ctx.cmd.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', deadLetter.payload, 'reason', deadLetter.reason);
-    await runScript(
-      ctx.cmd,
-      answerScript,
-      [keys.call(caller.user, caller.id), keys.waiters(caller.user, caller.id), keys.rpc, keys.reply(caller.replyTo)],
-      [JSON.stringify({ state: 'done', reply }), JSON.stringify(reply), entryId, GROUP, REPLY_MAX_LEN, REPLY_TTL_MS, keys.reply('')],
+    if (deadLetter) {
+      const { payload, reason } = deadLetter;
+      await ctx.command((c) => c.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason));
+    }
+    await ctx.command((c) =>
+      runScript(
+        c,
+        answerScript,
+        [keys.call(caller.user, caller.id), keys.waiters(caller.user, caller.id), keys.rpc, keys.reply(caller.replyTo)],
+        [JSON.stringify({ state: 'done', reply }), JSON.stringify(reply), entryId, GROUP, REPLY_MAX_LEN, REPLY_TTL_MS, keys.reply('')],
+      ),
     );
   }
 
   /** Move an entry to the dead-letter stream, answer its caller with `error` if known, acknowledge it. */
   async function bury(entryId: string, payload: string, reason: string, caller: Caller | undefined, error: CallReply['error']) {
     if (caller) return answer(caller, { id: caller.id, user: caller.user, error }, entryId, { payload, reason });
-    await results(
-      ctx.cmd
-        .pipeline()
-        .call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason)
-        .call('XACK', keys.rpc, GROUP, entryId),
+    await ctx.command((c) =>
+      results(
+        c
+          .pipeline()
+          .call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason)
+          .call('XACK', keys.rpc, GROUP, entryId),
+      ),
     );
   }
 
@@ -141,8 +148,10 @@ export function createConsumers(ctx: RedisContext) {
     /** The reader's CLIENT ID, for CLIENT UNBLOCK; a new connection gets a new one. */
     let readerId: string | undefined;
     reader.on('close', () => (readerId = undefined));
-    /** Requests this consumer is running, by entry id; at most `batch`. */
+    /** Requests this consumer is running, by entry id: at most `batch` new ones plus `rescued`. */
     const inFlight = new Map<string, Promise<void>>();
+    /** Of those, the ones taken over from dead consumers: at most `batch`. */
+    let rescued = 0;
     /** Stop taking requests; a read already sent may still deliver some, and they are run. */
     const stopping = new AbortController();
     /** Stop waiting for Redis: it cannot be reached, so nothing more can be delivered anyway. */
@@ -173,18 +182,33 @@ export function createConsumers(ctx: RedisContext) {
       });
       // A closed broker or a crashed consumer has no connection left; the request stays pending and is taken over.
       if (ctx.isClosed() || killed) return;
-      await answer(request, { ...out, id: request.id, user: request.user }, entry.id);
+      const reply = { ...out, id: request.id, user: request.user };
+      // The call ran: keep trying to deliver its answer while Redis is away (storing it twice is
+      // harmless, running the call again is not), until nobody can be waiting for it any more.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await answer(request, reply, entry.id);
+        } catch (error) {
+          if (ctx.isClosed() || killed || Date.now() > request.deadline + claimIdleMs) throw error;
+          if (attempt === 0) ctx.report(error, `consumer ${name}: answering ${request.id}, will retry`);
+          await sleep(100 + Math.random() * 200);
+        }
+      }
     }
 
-    function take(entry: StreamEntry, deliveries: number) {
+    function take(entry: StreamEntry, deliveries: number, rescue = false) {
       // Read just before the crash: it stays pending under this name, to be taken over.
       if (killed) return;
+      if (rescue) rescued++;
       const done = runEntry(entry, deliveries)
         .catch((error: unknown) => {
           // Unanswered and unacknowledged: it stays pending and is taken over after claimIdleMs.
           if (!ctx.isClosed()) ctx.report(error, `consumer ${name}`);
         })
-        .finally(() => inFlight.delete(entry.id));
+        .finally(() => {
+          inFlight.delete(entry.id);
+          if (rescue) rescued--;
+        });
       inFlight.set(entry.id, done);
     }
 
@@ -195,16 +219,19 @@ export function createConsumers(ctx: RedisContext) {
      * the idle time, so two rescuers never both get a request.
      */
     async function rescue() {
-      const free = batch - inFlight.size;
-      if (free <= 0) return;
-      // `batch` rows: enough for `free` candidates after skipping the ones running here.
-      const idle = parsePending(await redis(ctx.cmd.call('XPENDING', keys.rpc, GROUP, 'IDLE', claimIdleMs, '-', '+', batch)));
-      const candidates = idle.filter((p) => !inFlight.has(p.id)).slice(0, free);
+      // Not limited by the free slots: abandoned calls go ahead of new ones, or a consumer kept
+      // busy by new calls would leave them waiting until the load drops (up to `batch` extra).
+      const room = batch - rescued;
+      if (room <= 0) return;
+      // Enough rows for `room` candidates after skipping the ones running here.
+      const rows = room + inFlight.size;
+      const idle = parsePending(await redis(ctx.command((c) => c.call('XPENDING', keys.rpc, GROUP, 'IDLE', claimIdleMs, '-', '+', rows))));
+      const candidates = idle.filter((p) => !inFlight.has(p.id)).slice(0, room);
       if (candidates.length === 0) return;
       const delivered = new Map(candidates.map((p) => [p.id, p.deliveries]));
-      const raw = await redis(ctx.cmd.call('XCLAIM', keys.rpc, GROUP, name, claimIdleMs, ...candidates.map((p) => p.id)));
+      const raw = await redis(ctx.command((c) => c.call('XCLAIM', keys.rpc, GROUP, name, claimIdleMs, ...candidates.map((p) => p.id))));
       // XCLAIM counts one more delivery.
-      for (const entry of parseEntries(raw)) take(entry, (delivered.get(entry.id) ?? 0) + 1);
+      for (const entry of parseEntries(raw)) take(entry, (delivered.get(entry.id) ?? 0) + 1, true);
     }
 
     /**
@@ -220,7 +247,8 @@ export function createConsumers(ctx: RedisContext) {
       if (refreshing || inFlight.size === 0 || ctx.isClosed()) return;
       refreshing = true;
       try {
-        await ctx.cmd.call('XCLAIM', keys.rpc, GROUP, name, 0, ...inFlight.keys(), 'JUSTID');
+        const ids = [...inFlight.keys()];
+        await ctx.command((c) => c.call('XCLAIM', keys.rpc, GROUP, name, 0, ...ids, 'JUSTID'));
         refreshFailed = false;
       } catch (error) {
         // Once per outage; the next tick tries again.

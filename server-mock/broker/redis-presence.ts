@@ -53,11 +53,8 @@ return redis.call('HKEYS', KEYS[2])
 export function createPresence(ctx: RedisContext) {
   const { keys } = ctx;
   const run = (script: typeof enterScript, room: string, ...args: (string | number)[]) =>
-    runScript(
-      ctx.cmd,
-      script,
-      [keys.presence(room), keys.presenceUsers(room)],
-      [keys.channel({ kind: 'room', room }), room, ...args],
+    ctx.command((c) =>
+      runScript(c, script, [keys.presence(room), keys.presenceUsers(room)], [keys.channel({ kind: 'room', room }), room, ...args]),
     );
   const member = (user: string, conn: string) => `${user}\u0000${conn}`;
 

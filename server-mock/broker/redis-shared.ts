@@ -7,13 +7,17 @@
  * the RESP2 shapes.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { targetKey, type Target } from './broker.ts';
+import type { Redis, RedisOptions } from 'ioredis';
+import { BrokerUnavailableError, keyPart, targetKey, type Target } from './broker.ts';
 
 /** The consumer group every worker reads requests through. */
 export const GROUP = 'tether-workers';
 
-/** Every key and channel of the contract, under `prefix`. */
+/**
+ * Every key and channel of the contract, under `prefix`. Text that comes from users (user ids,
+ * room names, call ids) enters a key only as a `keyPart` (`<bytes>:<text>`), so no two keys
+ * can be confused, whatever the text.
+ */
 export function redisKeys(prefix: string) {
   return {
     /** Stream of `CallRequest`s (field `payload`), read by the `tether-workers` group. */
@@ -23,19 +27,21 @@ export function redisKeys(prefix: string) {
     /** Requests that were malformed or failed too often (fields `payload`, `reason`). */
     dead: `${prefix}rpc:dead`,
     /** Idempotency record of a call: `{"state":"pending"}` or `{"state":"done","reply":<CallReply>}`. */
-    call: (user: string, id: string) => `${prefix}call:${user}:${id}`,
+    call: (user: string, id: string) => `${prefix}call:${keyPart(user)}${keyPart(id)}`,
     /** Reply streams of the gateways that sent the same call again while it ran. */
-    waiters: (user: string, id: string) => `${prefix}call:${user}:${id}:waiters`,
+    waiters: (user: string, id: string) => `${prefix}waiters:${keyPart(user)}${keyPart(id)}`,
     /** A gateway's reply stream (field `payload`: `CallReply`). */
     reply: (replyTo: string) => `${prefix}reply:${replyTo}`,
-    /** A target's event history (field `payload`: the body plus `ts`; the entry id is the offset). */
+    /** A target's event history (field `payload`: the body plus `ts`; the entry id is the offset's `<ms>-<seq>`). */
     history: (t: Target) => `${prefix}hist:${targetKey(t)}`,
+    /** A target's history metadata: hash with `epoch`, and `tip` once it had an event. */
+    meta: (t: Target) => `${prefix}meta:${targetKey(t)}`,
     /** A target's live channel (`LiveEvent` JSON). */
     channel: (t: Target) => `${prefix}ev:${targetKey(t)}`,
     /** Sorted set of a room's connections, `<user>\0<conn>` → expiry (epoch ms). */
-    presence: (room: string) => `${prefix}presence:${room}`,
+    presence: (room: string) => `${prefix}presence:${keyPart(room)}`,
     /** Hash of a room's users → live connection count, so "was it the last one" is O(1). */
-    presenceUsers: (room: string) => `${prefix}presence:${room}:users`,
+    presenceUsers: (room: string) => `${prefix}presence-users:${keyPart(room)}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
@@ -43,10 +49,20 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
 /** What every module of the driver gets from the composition root. */
 export interface RedisContext {
   keys: RedisKeys;
-  /** The shared connection for non-blocking commands. */
+  /**
+   * The shared connection for non-blocking commands. It queues nothing while Redis is away:
+   * send through `command` (or `gated`), which waits a bounded time for it to be back.
+   */
   cmd: Redis;
+  /**
+   * Run `send` on `cmd` once it is connected, waiting at most `brokerTimeoutMs` for that, and
+   * at most `brokerTimeoutMs` more for the answer. Fails with `BrokerUnavailableError`:
+   * `sent: false` when Redis never came back in time (nothing happened), `sent: true` when
+   * the command left but its answer did not come (it may or may not have run).
+   */
+  command<T>(send: (conn: Redis) => Promise<T>): Promise<T>;
   /** A new connection of its own, for a blocking reader or the subscriber. */
-  connect(role: string): Redis;
+  connect(role: string, options?: RedisOptions): Redis;
   /** Report an error nobody awaits (a reader that lost Redis, a malformed entry). */
   report(error: unknown, where: string): void;
   /** Whether the broker was closed: late work is dropped, not reported. */
@@ -166,6 +182,49 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Resolve once `conn` is ready, or reject after `ms`. */
+export function whenReady(conn: Redis, ms: number): Promise<boolean> {
+  if (conn.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      conn.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    conn.on('ready', onReady);
+  });
+}
+
+/** `ctx.command`: see `RedisContext`. */
+export function gated(conn: Redis, brokerTimeoutMs: number) {
+  return async <T>(send: (conn: Redis) => Promise<T>): Promise<T> => {
+    if (!(await whenReady(conn, brokerTimeoutMs))) {
+      throw new BrokerUnavailableError(`Redis did not answer for ${brokerTimeoutMs} ms`, false);
+    }
+    const answer = send(conn);
+    answer.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BrokerUnavailableError(`Redis sent no answer within ${brokerTimeoutMs} ms`, true)), brokerTimeoutMs);
+    });
+    try {
+      return await Promise.race([answer, late]);
+    } catch (error) {
+      if (error instanceof BrokerUnavailableError || isReplyError(error)) throw error;
+      // The connection broke under the command (or refused it while reconnecting): whether it ran is unknown.
+      const sent = !/isn't writeable/.test(error instanceof Error ? error.message : '');
+      throw new BrokerUnavailableError(`Redis connection lost: ${error instanceof Error ? error.message : String(error)}`, sent, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** An error reply from Redis itself (WRONGTYPE, NOSCRIPT, a script's error): Redis is there. */
+const isReplyError = (error: unknown) => error instanceof Error && error.name === 'ReplyError';
 
 /** Close a connection politely when Redis is there, at once when it is not. */
 export async function release(conn: Redis): Promise<void> {

@@ -5,18 +5,16 @@
  * Needs Redis 7 at REDIS_URL or redis://127.0.0.1:6379. Without one the file is skipped
  * locally (with a warning saying how to start one) and fails on CI. Every broker here works
  * under a prefix of its own, and the keys under those prefixes are deleted afterwards.
- * The restart test starts a private `redis-server` on a free port.
+ * The restart and outage tests start a private `redis-server` on a free port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Broker, CallReply, LiveEvent } from './broker.ts';
+import { BrokerUnavailableError, type Broker, type CallReply, type LiveEvent } from './broker.ts';
 import { brokerContract, callRequest, eventually } from './contract.ts';
 import { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
-import { freePort } from '../testing/processes.ts';
-import { describeWithRedis, redisUrl, unreachable } from '../testing/redis.ts';
+import { startRedisServer } from '../testing/redis-server.ts';
+import { describeWithRedis, redisUrl } from '../testing/redis.ts';
 
 const url = redisUrl;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -132,55 +130,70 @@ await describeWithRedis('redis broker', () => {
       expect((await broker.history(room, first.offset)).recovered).toBe(false);
     });
 
-    it('serves calls and live events again after Redis restarts', async () => {
-      const port = await freePort();
-      let server = await startRedis(port);
+    it('serves calls and live events again after Redis restarts, and tells subscribers to resync', async () => {
+      const server = await startRedisServer();
       try {
-        const { broker } = await make({ url: `redis://127.0.0.1:${port}`, onError: quiet });
+        const { broker } = await make({ url: server.url, onError: quiet, brokerTimeoutMs: 8000 });
         const got: CallReply[] = [];
         broker.replies('g1', (r) => got.push(r));
         broker.consume('w1', async (req) => ({ result: req.params }), { claimIdleMs: 1000 });
         const live: LiveEvent[] = [];
-        broker.subscribe({ kind: 'room', room: 'r' }, (e) => live.push(e));
+        const room = { kind: 'room', room: 'r' } as const;
+        broker.subscribe(room, (e) => live.push(e));
         await broker.enqueue(request({ params: 'before' }));
         await eventually(() => got.length === 1);
 
         // Everything is lost: no persistence, so the stream and the workers' group are gone too.
-        server.kill('SIGKILL');
-        await once(server, 'exit');
-        const queued = broker.enqueue(request({ params: 'while down' }));
-        await sleep(1500);
-        server = await startRedis(port);
+        await server.kill();
+        // Waits (at most brokerTimeoutMs) for Redis to be back, instead of failing at once.
+        const waiting = broker.enqueue(request({ params: 'while down' }));
+        await sleep(1000);
+        await server.start();
         const restarted = Date.now();
 
-        await queued;
+        await waiting;
         await broker.enqueue(request({ params: 'after' }));
         await eventually(() => got.some((r) => r.result === 'after') && got.some((r) => r.result === 'while down'), 8000);
-        // Live events are fire-and-forget until the subscriber is back: publish until one arrives.
-        await eventually(async () => {
-          if (live.length > 0) return true;
-          await broker.publish({ kind: 'room', room: 'r' }, { event: 'back' });
-          await sleep(100);
-          return live.length > 0;
-        }, 8000);
-        expect(live[0]).toMatchObject({ kind: 'event', event: { event: 'back' } });
+        // The subscriber is back and says so: whatever was published meanwhile must be read from history.
+        await eventually(() => live.some((e) => e.kind === 'resync'), 8000);
+        expect(live.find((e) => e.kind === 'resync')).toEqual({ kind: 'resync', target: room });
+        const back = await broker.publish(room, { event: 'back' });
+        await eventually(() => live.some((e) => e.kind === 'event'));
+        expect(live.find((e) => e.kind === 'event')).toMatchObject({ kind: 'event', event: { event: 'back', offset: back.offset } });
         expect(Date.now() - restarted).toBeLessThan(8000);
         expect(await broker.ping()).toBe(true);
       } finally {
-        server.kill('SIGKILL');
+        await server.stop();
       }
+    });
+
+    it('fails a command with BrokerUnavailableError (not sent) once Redis has been away for brokerTimeoutMs', async () => {
+      const server = await startRedisServer();
+      try {
+        const { broker } = await make({ url: server.url, onError: quiet, brokerTimeoutMs: 300 });
+        await server.kill();
+        const started = Date.now();
+        const error = await broker.publish({ kind: 'broadcast' }, { type: 'x' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BrokerUnavailableError);
+        expect((error as BrokerUnavailableError).sent).toBe(false);
+        expect(Date.now() - started).toBeLessThan(1000);
+        expect(await broker.ping()).toBe(false);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('keeps keys of users and rooms apart whatever their names (a room named X:users is not room X\'s)', async () => {
+      const { broker } = await make();
+      await broker.enter('X', 'alice', 'c1', 60_000);
+      await broker.enter('X:users', 'bob', 'c2', 60_000);
+      await broker.publish({ kind: 'room', room: 'X:users' }, { event: 'e' });
+      expect(await broker.members('X')).toEqual(['alice']);
+      expect(await broker.members('X:users')).toEqual(['bob']);
+      // User `acme` with call id `alice:c1` is not user `acme:alice` with call id `c1`.
+      expect(await broker.claim('acme:alice', 'c1', 'g1', 60_000)).toEqual({ status: 'new' });
+      expect(await broker.claim('acme', 'alice:c1', 'g1', 60_000)).toEqual({ status: 'new' });
     });
   });
 });
 
-/** A TCP port nobody listens on right now. */
-
-/** A private, memory-only redis-server on `port`, resolved once it answers PING. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const at = `redis://127.0.0.1:${port}`;
-  await eventually(async () => (await unreachable(at)) === undefined, 5000);
-  return child;
-}

@@ -11,14 +11,18 @@
  * Connections: one for ordinary commands, one per blocking reader (each `replies` loop and
  * each consumer; a blocked connection serves nobody else), and one subscriber, opened with
  * the first `subscribe`. ioredis reconnects all of them by itself; the loops survive that.
+ *
+ * While Redis is away, nothing waits in an unbounded queue: a command waits at most
+ * `brokerTimeoutMs` for Redis to be back and then fails with `BrokerUnavailableError`, so a
+ * gateway answers its callers -32005 instead of running their calls long after they gave up.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Broker, BrokerOptions } from './broker.ts';
 import { createCalls } from './redis-calls.ts';
 import { createConsumers, ensureGroup } from './redis-consumer.ts';
 import { createEvents } from './redis-events.ts';
 import { createPresence } from './redis-presence.ts';
-import { redisKeys, release, withTimeout, type RedisContext } from './redis-shared.ts';
+import { gated, redisKeys, release, withTimeout, type RedisContext } from './redis-shared.ts';
 
 export interface RedisBrokerOptions extends BrokerOptions {
   /** Where Redis is: `redis://[[user]:password@]host[:port][/db]`. */
@@ -29,6 +33,12 @@ export interface RedisBrokerOptions extends BrokerOptions {
    * @default logs with console.warn
    */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * How long a command waits for an unreachable Redis to come back, and then for its answer,
+   * before it fails with `BrokerUnavailableError` (a gateway answers its call -32005).
+   * @default 3000
+   */
+  brokerTimeoutMs?: number;
 }
 
 /** How long `ping` waits for PONG before calling Redis unavailable. */
@@ -46,13 +56,13 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   const report = options.onError ?? defaultOnError;
   let closed = false;
 
-  const connect = (role: string, lazyConnect = false) => {
+  const connect = (role: string, extra: RedisOptions = {}) => {
     const conn = new Redis(options.url, {
       // The reply shapes `redis-shared.ts` reads (RESP3's "legacy" mapping flattens XREAD's map).
       protocol: 2,
       // Visible in CLIENT LIST; CLIENT SETNAME refuses spaces.
       connectionName: `tether:${role}`.replace(/[^\w:.-]/g, '_'),
-      lazyConnect,
+      ...extra,
     });
     // One report per outage: ioredis emits an error on every failed reconnect attempt.
     let quiet = false;
@@ -64,7 +74,15 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     return conn;
   };
 
-  const cmd = connect('commands', true);
+  const cmd = connect('commands', {
+    lazyConnect: true,
+    // Nothing queues while Redis is away (`ctx.command` waits a bounded time instead), and a
+    // command cut off by a dropped connection fails rather than being sent again: resending a
+    // PUBLISH or an XADD that did run would store it twice.
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+  });
   // The cause (ECONNREFUSED, …) arrives as an event; connect() only says the connection closed.
   let cause: unknown;
   const noteCause = (error: unknown) => (cause ??= error);
@@ -80,7 +98,15 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   }
   cmd.off('error', noteCause);
 
-  const ctx: RedisContext = { keys: redisKeys(prefix), cmd, connect, report, isClosed: () => closed };
+  const brokerTimeoutMs = options.brokerTimeoutMs ?? 3000;
+  const ctx: RedisContext = {
+    keys: redisKeys(prefix),
+    cmd,
+    command: gated(cmd, brokerTimeoutMs),
+    connect,
+    report,
+    isClosed: () => closed,
+  };
   try {
     await ensureGroup(ctx);
   } catch (error) {
@@ -111,11 +137,11 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
 
     async advertise(methods) {
       const entries = Object.entries(methods).flatMap(([name, d]) => [name, JSON.stringify(d)]);
-      if (entries.length) await cmd.hset(ctx.keys.methods, ...entries);
+      if (entries.length) await ctx.command((c) => c.hset(ctx.keys.methods, ...entries));
     },
 
     async methods() {
-      const all = await cmd.hgetall(ctx.keys.methods);
+      const all = await ctx.command((c) => c.hgetall(ctx.keys.methods));
       return Object.fromEntries(Object.entries(all).map(([name, json]) => [name, JSON.parse(json) as unknown]));
     },
 

@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from '../../src/protocol/codes.ts';
 import type { Id } from '../../src/protocol/decode.ts';
-import type { Broker, CallReply, CallRequest } from '../broker/broker.ts';
+import { BrokerUnavailableError, type Broker, type CallReply, type CallRequest } from '../broker/broker.ts';
 import type { Session } from './session.ts';
 
 export type Outcome = 'ok' | 'error' | 'timeout' | 'rejected';
@@ -83,6 +83,9 @@ export function createCallsRouter(o: CallsRouterOptions) {
         if (claim.status === 'done') return settle(key, claim.reply);
       } catch (error) {
         o.onBrokerError?.(o.proxy ? 'proxy' : 'enqueue', error);
+        // The call may have reached the workers (the connection broke after the request left):
+        // its answer may still come, so it waits for it, as long as its deadline allows.
+        if (!o.proxy && error instanceof BrokerUnavailableError && error.sent) return;
         settle(key, { error: { code: ErrorCode.Unavailable, message: 'No broker to take the call' } }, 'rejected');
       }
     },

@@ -1,23 +1,25 @@
 /**
  * The gateway's logic, independent of any transport (Hocuspocus's Server over its core):
- * `connect(socket)` gives a connection whose frames go to `receive()`. Here live the seven
- * flows of DESIGN §1 as the gateway sees them: the auth handshake and its deadline, token
- * expiry and refresh, heartbeats, limits, calls, rooms with presence, and replay of what a
- * reconnecting client missed. `server.ts` adapts `ws` and HTTP to it.
+ * `connect(socket)` gives a connection whose frames go to `receive()`. This file composes the
+ * parts and routes frames to them: the handshake (`handshake.ts`), rooms (`rooms.ts`), calls
+ * (`calls-router.ts`), live fan-out (`fanout.ts`), replays (`replay.ts`, `session.ts`) and
+ * heartbeats (`heartbeats.ts`). `server.ts` adapts `ws` and HTTP to it.
  */
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
-import type { Resume } from '../../src/protocol/client-frames.ts';
 import { decode } from '../../src/protocol/decode-any.ts';
-import type { Id } from '../../src/protocol/decode.ts';
-import type { Broker, CallReply, CallRequest, Target } from '../broker/broker.ts';
-import { targetKey } from '../broker/broker.ts';
+import type { Broker, CallReply, CallRequest } from '../broker/broker.ts';
 import type { Verify } from './auth.ts';
 import { createCallsRouter, type Outcome } from './calls-router.ts';
 import { createFanout } from './fanout.ts';
+import { createHandshake, SERVER } from './handshake.ts';
+import { createHeartbeats } from './heartbeats.ts';
+import { createGatewayRooms, type AuthorizeRoom } from './rooms.ts';
 import { Session, type SessionSocket } from './session.ts';
 import { systemMethod } from './system-methods.ts';
+
+export { SERVER };
 
 export interface GatewayCoreOptions {
   broker: Broker;
@@ -30,11 +32,18 @@ export interface GatewayCoreOptions {
   callsPerSecond?: number;
   maxPendingCalls?: number;
   maxBufferedBytes?: number;
+  /**
+   * A replay (what a resuming client missed of one stream) larger than this is not sent: the
+   * client is told the stream was not recovered (`gap`) and refetches instead.
+   */
+  replayMaxBytes?: number;
+  /** A replay that cannot go out for this long (the client does not read) closes it as a slow consumer. */
+  replayStallMs?: number;
   resendWindowMs?: number;
   /** Send `token.expiring` this long before the token's `exp`. */
   tokenExpiringMs?: number;
   /** May `user` join (or publish to) `room`? @default members may publish, anyone may join */
-  authorizeRoom?: (user: string, room: string, action: 'join' | 'publish') => boolean | Promise<boolean>;
+  authorizeRoom?: AuthorizeRoom;
   /** Centrifugo-style RPC proxy instead of workers. */
   proxy?: (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
   /** JSON Schema of the methods, for `system.describe`. */
@@ -48,8 +57,6 @@ export interface GatewayCoreOptions {
   };
 }
 
-export const SERVER = { name: 'tether-gateway', version: '0.1.0' };
-
 /** The gateway's defaults; `config.ts` reads them too, so the CLI and the library agree. */
 export const GATEWAY_DEFAULTS = {
   heartbeatMs: 25_000,
@@ -59,10 +66,11 @@ export const GATEWAY_DEFAULTS = {
   callsPerSecond: 50,
   maxPendingCalls: 100,
   maxBufferedBytes: 1_048_576,
+  replayMaxBytes: 16 * 1_048_576,
+  replayStallMs: 10_000,
   resendWindowMs: 120_000,
   tokenExpiringMs: 60_000,
 };
-const MAX_TIMER = 2 ** 31 - 1;
 
 export function createGatewayCore(options: GatewayCoreOptions) {
   const o = {
@@ -73,7 +81,11 @@ export function createGatewayCore(options: GatewayCoreOptions) {
   const { broker } = o;
   const log = o.logger;
   const started = Date.now();
-  const fanout = createFanout(broker);
+  const brokerError = (op: string, error: unknown) => {
+    log?.warn({ err: error, op }, 'broker error');
+    o.hooks?.brokerError?.(op, error);
+  };
+  const fanout = createFanout(broker, { onError: (error, where) => brokerError(where, error) });
   const router = createCallsRouter({
     broker,
     gatewayId: o.gatewayId,
@@ -81,116 +93,55 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     resendWindowMs: o.resendWindowMs,
     proxy: o.proxy,
     onDone: o.hooks?.callDone,
-    onBrokerError: (op, error) => {
-      log?.warn({ err: error, op }, 'broker error');
-      o.hooks?.brokerError?.(op, error);
-    },
+    onBrokerError: brokerError,
+  });
+  const rooms = createGatewayRooms({
+    broker,
+    fanout,
+    authorizeRoom: o.authorizeRoom,
+    presenceTtlMs: o.heartbeatMs * 3,
+    replayMaxBytes: o.replayMaxBytes,
   });
   const connections = new Set<Session>();
   let draining = false;
-  const presenceTtl = o.heartbeatMs * 3;
 
   function cleanup(s: Session) {
     if (!connections.delete(s)) return;
     s.clearTimers();
+    heartbeats.remove(s);
     router.forget(s);
-    for (const room of s.rooms) leaveRoom(s, room);
+    for (const room of s.rooms) rooms.leave(s, room);
     fanout.removeUser(s);
     o.hooks?.connectionClosed?.();
   }
 
-  // ── heartbeats: ping everyone, drop whoever did not answer the previous ping ───────────
-  const sweep = setInterval(() => {
-    for (const s of [...fanout.sessions()]) {
+  // Each authenticated session in turn: drop whoever did not answer the previous ping.
+  const heartbeats = createHeartbeats({
+    intervalMs: o.heartbeatMs,
+    visit(s) {
       if (!s.alive) {
         log?.info({ conn: s.id, user: s.user }, 'no answer to ping: dropping');
         s.terminate();
-        cleanup(s);
-        continue;
+        return cleanup(s);
       }
       s.alive = false;
       s.notify('ping');
-      for (const room of s.rooms) broker.enter(room, s.user!, s.id, presenceTtl).catch(() => {});
-    }
-  }, o.heartbeatMs);
-  sweep.unref();
+      rooms.refresh(s);
+    },
+  });
 
-  // ── auth ─────────────────────────────────────────────────────────────────────────────
-  function scheduleExpiry(s: Session, exp: number | undefined) {
-    s.clearTimers();
-    if (!exp) return;
-    const left = exp * 1000 - Date.now();
-    // Timers fire at once past 2^31-1 ms (~24.8 days); tokens often live 30 days: look again later.
-    if (left - o.tokenExpiringMs > MAX_TIMER) return void s.later(MAX_TIMER, () => scheduleExpiry(s, exp));
-    // The notice, then (one timer per connection at a time) the close at expiry.
-    s.later(Math.max(0, left - o.tokenExpiringMs), () => {
-      s.notify('token.expiring', { inMs: Math.max(0, exp * 1000 - Date.now()) });
-      s.later(Math.max(0, exp * 1000 - Date.now()), () => {
-        s.close(CloseCode.Unauthorized, 'token expired');
-        cleanup(s);
-      });
-    });
-  }
-
-  const streamOf = (t: Target, method: 'notification' | 'broadcast', s: Session, since: string | undefined) =>
-    s.replay(targetKey(t), method, () => broker.history(t, since), since);
-
-  async function authenticate(s: Session, id: Id, token: string, resume: Resume | undefined) {
-    const v = await o.verify(token);
-    if (s.closed) return;
-    if (!v.ok) {
-      log?.info({ conn: s.id, reason: v.reason }, 'auth refused');
-      // Keys out of reach is not the token's fault: "try later" keeps the client retrying.
-      s.close(v.code === ErrorCode.Unavailable ? CloseCode.TryAgainLater : CloseCode.Unauthorized, v.reason);
-      return cleanup(s);
-    }
-    s.user = v.user;
-    scheduleExpiry(s, v.exp);
-    fanout.addUser(s);
-    const user = await streamOf({ kind: 'user', user: v.user }, 'notification', s, resume?.user);
-    const all = await streamOf({ kind: 'broadcast' }, 'broadcast', s, resume?.broadcast);
-    const rooms: Record<string, boolean> = {};
-    for (const [room, since] of Object.entries(resume?.rooms ?? {})) {
-      const joined = await joinRoom(s, room, since);
-      if (joined) rooms[room] = joined.recovered;
-    }
-    s.result(id, {
-      user: v.user,
-      session: s.id,
-      heartbeatMs: o.heartbeatMs,
-      server: SERVER,
-      recovered: { user: resume?.user ? user.recovered : true, broadcast: resume?.broadcast ? all.recovered : true, rooms },
-      offsets: { user: user.tip, broadcast: all.tip },
-    });
-  }
-
-  // ── rooms ────────────────────────────────────────────────────────────────────────────
-  const allowed = (user: string, room: string, action: 'join' | 'publish', member: boolean) =>
-    o.authorizeRoom ? o.authorizeRoom(user, room, action) : action === 'join' || member;
-
-  async function joinRoom(s: Session, room: string, since: string | undefined) {
-    if (!(await allowed(s.user!, room, 'join', s.rooms.has(room)))) return undefined;
-    s.rooms.add(room);
-    fanout.joinRoom(s, room);
-    const target: Target = { kind: 'room', room };
-    const page = await s.replay(
-      targetKey(target),
-      'room.message',
-      async () => {
-        const p = await broker.history(target, since);
-        return { ...p, events: p.events.map((e) => ({ room, ...e })) };
-      },
-      since,
-    );
-    await broker.enter(room, s.user!, s.id, presenceTtl);
-    return { room, offset: page.tip, recovered: since ? page.recovered : true };
-  }
-
-  function leaveRoom(s: Session, room: string) {
-    if (!s.rooms.delete(room)) return;
-    fanout.leaveRoom(s, room);
-    broker.exit(room, s.user!, s.id).catch(() => {});
-  }
+  const handshake = createHandshake({
+    broker,
+    verify: o.verify,
+    fanout,
+    rooms,
+    heartbeatMs: o.heartbeatMs,
+    tokenExpiringMs: o.tokenExpiringMs,
+    replayMaxBytes: o.replayMaxBytes,
+    logger: log,
+    onAuthenticated: (s) => heartbeats.add(s),
+    end: cleanup,
+  });
 
   // ── frames ───────────────────────────────────────────────────────────────────────────
   async function handle(s: Session, raw: string) {
@@ -201,7 +152,7 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     if (f.kind === 'event') return; // pong, or a push the client echoed: nothing to answer
     if (f.kind === 'result' || f.kind === 'error') return s.error(f.id, ErrorCode.InvalidRequest, 'Invalid Request: clients send requests');
     if (!s.user) {
-      if (f.kind === 'request' && f.method === 'auth') return authenticate(s, f.id, f.params.token, f.params.resume);
+      if (f.kind === 'request' && f.method === 'auth') return handshake.authenticate(s, f.id, f.params.token, f.params.resume);
       return s.error(f.id, ErrorCode.Unauthenticated, 'Authenticate first');
     }
     if (draining) return s.error(f.id, ErrorCode.Unavailable, 'Gateway restarting');
@@ -216,34 +167,17 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     switch (f.method) {
       case 'auth':
         return s.error(f.id, ErrorCode.InvalidRequest, 'Already authenticated');
-      case 'auth.refresh': {
-        const v = await o.verify(f.params.token);
-        if (!v.ok) return s.error(f.id, v.code, v.reason);
-        if (v.user !== s.user) return s.error(f.id, ErrorCode.Unauthenticated, 'Token is for another user');
-        scheduleExpiry(s, v.exp);
-        return s.result(f.id, { exp: v.exp ?? 0 });
-      }
-      case 'rooms.join': {
-        const joined = await joinRoom(s, f.params.room, f.params.since);
-        if (!joined) return s.error(f.id, ErrorCode.Forbidden, `Not allowed to join ${f.params.room}`);
-        s.result(f.id, joined);
-        // Who is there, as the presence frames that keep the client's list current.
-        for (const user of await broker.members(f.params.room)) s.notify('presence', { room: f.params.room, joined: user });
-        return;
-      }
+      case 'auth.refresh':
+        return handshake.refresh(s, f.id, f.params.token);
+      case 'rooms.join':
+        return rooms.join(s, f.id, f.params.room, f.params.since);
       case 'rooms.leave':
-        leaveRoom(s, f.params.room);
+        rooms.leave(s, f.params.room);
         return s.result(f.id, { room: f.params.room });
-      case 'rooms.publish': {
-        const { room, event, data } = f.params;
-        if (!(await allowed(s.user, room, 'publish', s.rooms.has(room)))) {
-          return s.error(f.id, ErrorCode.Forbidden, `Not allowed to publish to ${room}`);
-        }
-        const stored = await broker.publish({ kind: 'room', room }, { event, data });
-        return s.result(f.id, { offset: stored.offset });
-      }
+      case 'rooms.publish':
+        return rooms.publish(s, f.id, f.params.room, f.params.event, f.params.data);
       case 'presence.get':
-        return s.result(f.id, { room: f.params.room, members: await broker.members(f.params.room) });
+        return rooms.presence(s, f.id, f.params.room);
     }
   }
 
@@ -293,7 +227,7 @@ export function createGatewayCore(options: GatewayCoreOptions) {
         s.close(CloseCode.ServiceRestart, 'restarting');
         cleanup(s);
       }
-      clearInterval(sweep);
+      heartbeats.stop();
       fanout.close();
     },
 

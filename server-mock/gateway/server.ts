@@ -87,6 +87,19 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
       if (ws.protocol !== SUBPROTOCOL) return ws.close(CloseCode.UnsupportedProtocol, `unsupported protocol: use ${SUBPROTOCOL}`);
       sockets.add(ws);
       const send = coalesced(socket, (data: string) => ws.send(data));
+      /** One wait for 'drain' shared by every waiter, ended by the socket closing too. */
+      let draining: Promise<void> | undefined;
+      const drained = () =>
+        (draining ??= new Promise<void>((resolve) => {
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            draining = undefined;
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        }));
       const conn = core.connect({
         send,
         close: (code, reason) => ws.close(code, reason),
@@ -94,6 +107,7 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
+        drained,
       });
       ws.on('message', (data, isBinary) => (isBinary ? conn.binary() : conn.receive(data.toString())));
       ws.on('close', () => {

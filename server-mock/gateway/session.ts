@@ -1,8 +1,9 @@
 /**
  * One client connection, against a small socket interface so the gateway's logic runs
  * without a port in tests. The session owns what is per connection: who it is, its rooms,
- * its rate limit, whether it answered the last ping, and the replay buffers that keep
- * events in offset order while history is being sent.
+ * its rate limit, whether it answered the last ping, and the replays in progress: while a
+ * stream is replayed its live events wait here, so nothing overtakes the history, and the
+ * replay itself goes out at the pace the client reads it.
  */
 import { compareOffsets } from '../../src/protocol/offsets.ts';
 import type { Id } from '../../src/protocol/decode.ts';
@@ -16,25 +17,40 @@ export interface SessionSocket {
   terminate(): void;
   /** Bytes queued but not yet sent: a slow consumer keeps this growing. */
   readonly bufferedAmount: number;
+  /** Resolves when the queued bytes may have gone out (`drain`); polled when absent. */
+  drained?(): Promise<void>;
 }
 
 export interface SessionLimits {
   callsPerSecond: number;
   maxBufferedBytes: number;
+  /**
+   * How long a replay may wait for the socket to drain before its client counts as a slow
+   * consumer. A client reading at any usual pace drains far sooner.
+   */
+  replayStallMs: number;
 }
 
 /** What a pushed event carries at least: its position in its stream. */
 export type Pushed = { offset: string };
 
+/** One frame of a replay: the event's offset and the frame's text. */
+export interface ReplayFrame {
+  offset: string;
+  text: string;
+}
+
 export class Session {
   user: string | undefined;
   /** Rooms this connection has joined. */
   readonly rooms = new Set<string>();
-  /** Answered (or sent anything) since the last heartbeat sweep. */
+  /** Answered (or sent anything) since the last heartbeat. */
   alive = true;
   closed = false;
   /** Calls of this connection still waiting for a worker. */
   pending = 0;
+  /** Its place on the heartbeat wheel (see `heartbeats.ts`). */
+  slot = -1;
   readonly limit: ReturnType<typeof createRateLimit>;
   /**
    * The one timer tied to this connection: the auth deadline, then the token's "expiring"
@@ -42,7 +58,7 @@ export class Session {
    * a slot instead of a collection keeps an idle connection small. Cleared on close.
    */
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Streams being replayed: live events wait here so nothing overtakes the history. Made on first replay. */
+  /** Streams being replayed: their live events wait here. Made on first replay. */
   private replaying: Map<string, { method: string; params: Pushed }[]> | undefined;
 
   constructor(
@@ -56,7 +72,10 @@ export class Session {
 
   send(frame: object | string): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) return this.onSlow(this);
+    // A replay fills the buffer up to half the limit on purpose and waits for it to drain, so
+    // frames sent beside it (answers, pings) get room above that before the client counts as slow.
+    const limit = this.replaying ? 2 * this.limits.maxBufferedBytes : this.limits.maxBufferedBytes;
+    if (this.socket.bufferedAmount > limit) return this.onSlow(this);
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
   result(id: Id, result: unknown) {
@@ -81,17 +100,27 @@ export class Session {
     else this.notify(method, params);
   }
 
-  /** Replay `events` of stream `key`, then release what arrived live meanwhile, dropping duplicates. */
-  async replay<P extends { events: Pushed[] }>(key: string, method: string, load: () => Promise<P>, since?: string): Promise<P> {
+  /** From now until `replay(key, …)` ends, live events of stream `key` wait. */
+  hold(key: string) {
     (this.replaying ??= new Map()).set(key, []);
-    let last = since;
+  }
+
+  /**
+   * Send `frames` of stream `key` at the pace the socket drains, then what arrived live
+   * meanwhile, dropping what is not after `from` or the last frame replayed; then the stream
+   * is live again. A client that stops reading for `replayStallMs` is a slow consumer.
+   */
+  async replay(key: string, frames: readonly ReplayFrame[], from: string | undefined): Promise<void> {
+    let last = from;
     try {
-      const page = await load();
-      for (const e of page.events) {
-        this.notify(method, e);
-        last = e.offset;
+      const high = this.limits.maxBufferedBytes / 2;
+      for (const f of frames) {
+        if (this.closed) return;
+        if (this.socket.bufferedAmount > high && !(await this.drain(high / 2))) return this.onSlow(this);
+        if (this.closed) return;
+        this.socket.send(f.text);
+        last = f.offset;
       }
-      return page;
     } finally {
       const held = this.replaying?.get(key) ?? [];
       this.replaying?.delete(key);
@@ -102,6 +131,18 @@ export class Session {
         last = h.params.offset;
       }
     }
+  }
+
+  /** Wait until at most `low` bytes are queued; false when that took longer than `replayStallMs`. */
+  private async drain(low: number): Promise<boolean> {
+    const end = Date.now() + this.limits.replayStallMs;
+    while (this.socket.bufferedAmount > low && !this.closed) {
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      const wait = Math.min(left, 100);
+      await Promise.race([this.socket.drained?.(), new Promise((r) => setTimeout(r, this.socket.drained ? wait : 10))]);
+    }
+    return true;
   }
 
   close(code: number, reason: string) {

@@ -4,6 +4,7 @@ import * as zm from 'zod/mini';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallReply } from '../broker/broker.ts';
 import { createMemoryBroker } from '../broker/memory.ts';
+import { allEvents } from '../broker/contract.ts';
 import { until } from '../testing/system.ts';
 import { defineMethod, RpcError } from './index.ts';
 import { createWorker, describeMethods } from './worker.ts';
@@ -71,8 +72,7 @@ describe('createWorker', () => {
   it('lets handlers notify users', async () => {
     stop = createWorker({ broker, methods, logger: pino({ level: 'silent' }) }).stop;
     await call('push');
-    const page = await broker.history({ kind: 'user', user: 'bob' }, '0-0');
-    expect(page.events).toMatchObject([{ type: 'ping', data: { from: 'alice' } }]);
+    expect(await allEvents(broker, { kind: 'user', user: 'bob' })).toMatchObject([{ type: 'ping', data: { from: 'alice' } }]);
   });
 
   it('refuses two methods with one name', () => {

@@ -145,6 +145,35 @@ describe('notifications and broadcasts', () => {
     expect(gaps).toHaveLength(1);
   });
 
+  it('emits gap on a gap notice from the gateway, and resumes from the position it gives', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url, random: () => 0 });
+    const gaps: unknown[] = [];
+    client.on('gap', (e) => gaps.push(e));
+    await advance(10);
+    gw.last.send({ jsonrpc: '2.0', method: 'gap', params: { stream: 'broadcast', offset: 'e2:7-0' } });
+    await advance(0);
+    expect(gaps).toEqual([{ stream: 'broadcast' }]);
+    gw.closeAll(1011);
+    await advance(10);
+    expect((gw.last.received[0]!.params!.resume as { broadcast: string }).broadcast).toBe('e2:7-0');
+  });
+
+  it('emits gap before the first event of another epoch, and delivers it', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url });
+    await advance(10);
+    const seen: string[] = [];
+    client.on('gap', (g) => seen.push(`gap:${g.stream}`));
+    client.on('notification', (n) => seen.push(n.offset));
+    // The fake gateway's offsets have no epoch: its first event of epoch `old` is a hole already.
+    for (const offset of ['old:5-0', 'old:6-0', 'new:1-0', 'new:2-0', 'new:2-0']) {
+      gw.last.send({ jsonrpc: '2.0', method: 'notification', params: { offset, type: 't', ts: 1 } });
+    }
+    await advance(0);
+    expect(seen).toEqual(['gap:user', 'old:5-0', 'old:6-0', 'gap:user', 'new:1-0', 'new:2-0']);
+  });
+
   it('reports a malformed frame as an error event and keeps the connection', async () => {
     const gw = h.gateway();
     const { client } = h.client({ url: gw.url });

@@ -7,12 +7,12 @@
  */
 import { CloseCode, ErrorCode, SUBPROTOCOL } from '../protocol/codes.ts';
 import { decodeServerFrame } from '../protocol/decode.ts';
-import { compareOffsets } from '../protocol/offsets.ts';
 import { AuthResult, type BroadcastEvent, type NotificationEvent } from '../protocol/server-frames.ts';
 import { nanoid } from 'nanoid';
 import type * as z from 'zod/mini';
 import { backoffDelay } from './backoff.ts';
 import { createCalls } from './calls.ts';
+import { createCursor } from './cursor.ts';
 import { closeAction } from './close-policy.ts';
 import { apiProxy, validate, type Api, type CallOptions, type Contract, type InputOf, type OutputOf } from './contract.ts';
 import { createEmitter } from './emitter.ts';
@@ -142,7 +142,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   let probing = false;
   /** Why calls fail at once: set in `closed` and `unauthorized`. */
   let refusal: Error | undefined;
-  const offsets: Partial<Record<Stream, string>> = {};
+  const cursors: Record<Stream, ReturnType<typeof createCursor>> = { user: createCursor(), broadcast: createCursor() };
 
   const state = () => store.get().state;
   const setState = (to: ConnectionState, extra: Partial<ClientSnapshot> = {}) => {
@@ -216,7 +216,8 @@ export function createClient<const C extends Contract = Contract>(options: Clien
 
   async function authenticate(my: number, jwt: string) {
     setState('authenticating');
-    const resume = { ...offsets }; // empty on a first connect: nothing to resume
+    // Empty on a first connect: nothing to resume.
+    const resume = { user: cursors.user.at(), broadcast: cursors.broadcast.at() };
     try {
       const res = await control('auth', { token: jwt, resume }, AuthResult);
       if (my !== gen) return;
@@ -226,7 +227,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       for (const k of streams) {
         const missed = res.recovered?.[k] === false;
         if (resume[k] && missed) events.emit('gap', { stream: k });
-        if (!offsets[k] || missed) offsets[k] = res.offsets?.[k];
+        if (!cursors[k].at() || missed) cursors[k].set(res.offsets?.[k]);
       }
       watchdog.start(res.heartbeatMs + o.heartbeatGraceMs);
       setState('connected', { user: res.user, session: res.session });
@@ -261,11 +262,18 @@ export function createClient<const C extends Contract = Contract>(options: Clien
         return rooms.presence(f.params);
       case 'token.expiring':
         return void refresh();
+      case 'gap': {
+        const { stream, room, offset } = f.params;
+        if (room !== undefined) return rooms.gap(room, offset);
+        if (stream !== 'user' && stream !== 'broadcast') return;
+        cursors[stream].set(offset);
+        return events.emit('gap', { stream });
+      }
       default: {
         const k = f.method === 'notification' ? 'user' : 'broadcast';
-        const last = offsets[k];
-        if (last && compareOffsets(f.params.offset, last) <= 0) return; // replayed twice
-        offsets[k] = f.params.offset;
+        const seen = cursors[k].see(f.params.offset);
+        if (!seen) return; // replayed twice
+        if (seen === 'gap') events.emit('gap', { stream: k });
         events.emit(f.method, f.params);
       }
     }

@@ -160,6 +160,43 @@ describe('rooms', () => {
     expect(gaps).toEqual([{ room: 'r' }]);
   });
 
+  it('emits gap on a gap notice for the room, and rejoins from the position it gives', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url, random: () => 0 });
+    await advance(10);
+    const room = client.room('r');
+    const gaps: unknown[] = [];
+    room.on('gap', (e) => gaps.push(e));
+    await Promise.all([room.join(), advance(0)]);
+    gw.last.send({ jsonrpc: '2.0', method: 'gap', params: { stream: 'room', room: 'r', offset: 'e9:4-0' } });
+    gw.last.send({ jsonrpc: '2.0', method: 'gap', params: { stream: 'room', room: 'not-joined', offset: 'e9:4-0' } });
+    await advance(0);
+    expect(gaps).toEqual([{ room: 'r' }]);
+    gw.closeAll(1011);
+    await advance(10);
+    expect(gw.sent('rooms.join').at(-1)!.params).toEqual({ room: 'r', since: 'e9:4-0' });
+  });
+
+  it('keeps its position when the join answer comes before the replay it announces', async () => {
+    const gw = h.gateway();
+    const { client } = h.client({ url: gw.url, random: () => 0 });
+    await advance(10);
+    const room = client.room('r');
+    const got: string[] = [];
+    room.on('message', (m) => got.push(m.event));
+    await Promise.all([room.join(), advance(0)]);
+    gw.toRoom('r', 'one');
+    await advance(0);
+    // A gateway that answers first (recovered, its tip), then replays what was missed.
+    gw.method('rooms.join', (_p, conn) => {
+      setTimeout(() => conn.send({ jsonrpc: '2.0', method: 'room.message', params: { room: 'r', offset: '1-2', event: 'two', ts: 1 } }));
+      return { room: 'r', offset: '1-2', recovered: true };
+    });
+    gw.closeAll(1011);
+    await advance(10);
+    expect(got).toEqual(['one', 'two']);
+  });
+
   it('tracks presence: members on join, then joined and left events', async () => {
     const gw = h.gateway({ authorize: (t) => t });
     const a = h.client({ url: gw.url, token: 'alice' }).client;

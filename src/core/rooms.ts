@@ -5,8 +5,8 @@
  * messages at or before that offset are duplicates and are dropped. When the gap was too
  * old to replay, the room emits `gap` so the app can refetch.
  */
-import { compareOffsets } from '../protocol/offsets.ts';
 import { RoomJoinResult, type PresenceChange, type RoomMessage } from '../protocol/server-frames.ts';
+import { createCursor } from './cursor.ts';
 import { createEmitter } from './emitter.ts';
 import { ClosedError, RpcError, TimeoutError } from './errors.ts';
 import type { Timers } from './options.ts';
@@ -63,21 +63,23 @@ const idle: RoomSnapshot = { status: 'idle', members: [] };
 /** One room: its public handle plus what the manager drives it with. */
 function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void) {
   let refs = 0;
-  let offset: string | undefined;
+  const cursor = createCursor();
   const store = createStore(idle, o.onThrow);
   const events = createEmitter<RoomEvents>(o.onThrow);
   const patch = (next: Partial<RoomSnapshot>) => store.set({ ...store.get(), ...next });
 
   function join() {
-    const since = offset;
+    const since = cursor.at();
     // The gateway follows its answer with a `presence` frame per member; they may even be
     // handled before the answer is, so the list starts over here, not when the answer comes.
     patch({ members: [] });
     o.control('rooms.join', { room: name, since }, RoomJoinResult).then(
       (res) => {
         if (!refs) return void o.control('rooms.leave', { room: name }).catch(() => {});
-        if (!offset || compareOffsets(res.offset, offset) > 0) offset = res.offset;
-        if (since && res.recovered === false) events.emit('gap', { room: name });
+        // Recovered: the replay follows this answer, from `since`. Otherwise start at the tip.
+        const missed = res.recovered === false;
+        if (!cursor.at() || missed) cursor.set(res.offset);
+        if (since && missed) events.emit('gap', { room: name });
         patch({ status: 'joined', error: undefined });
       },
       (error) => {
@@ -113,7 +115,7 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     },
     leave() {
       if (!refs || --refs) return;
-      offset = undefined;
+      cursor.set(undefined);
       store.set(idle);
       if (o.live()) o.control('rooms.leave', { room: name }).catch(() => {});
       if (!events.size() && !store.size()) track(false);
@@ -131,9 +133,16 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     /** The connection is gone: a joined room waits to be rejoined. */
     drop: () => refs && store.get().status === 'joined' && patch({ status: 'joining' }),
     message(m: RoomMessage) {
-      if (!refs || (offset && compareOffsets(m.offset, offset) <= 0)) return;
-      offset = m.offset;
+      const seen = refs && cursor.see(m.offset);
+      if (!seen) return;
+      if (seen === 'gap') events.emit('gap', { room: name });
       events.emit('message', m);
+    },
+    /** The gateway lost messages of this room: refetch, and continue after `offset`. */
+    gap(offset: string) {
+      if (!refs) return;
+      cursor.set(offset);
+      events.emit('gap', { room: name });
     },
     presence(p: PresenceChange) {
       if (!refs) return;
@@ -161,6 +170,7 @@ export function createRooms(o: RoomsOptions) {
     rejoin: () => each((r) => r.rejoin()),
     drop: () => each((r) => r.drop()),
     message: (m: RoomMessage) => rooms.get(m.room)?.message(m),
+    gap: (room: string, offset: string) => rooms.get(room)?.gap(offset),
     presence: (p: PresenceChange) => rooms.get(p.room)?.presence(p),
     /** Rooms kept, and the listeners attached to them, for leak checks. */
     stats() {

@@ -7,8 +7,11 @@ import * as z from 'zod/mini';
 import { Empty } from './server-frames.ts';
 
 const name = z.string().check(z.minLength(1), z.maxLength(200));
-/** `<ms>-<seq>`, the form of a Redis stream id. */
-export const Offset = z.string().check(z.regex(/^\d{1,16}-\d{1,16}$/));
+/**
+ * `<epoch>:<ms>-<seq>` (see `offsets.ts`). The epoch is optional so a client that kept an
+ * offset from before epochs can still authenticate: its offset is simply not recovered.
+ */
+export const Offset = z.string().check(z.regex(/^(?:[\w-]{1,32}:)?\d{1,16}-\d{1,16}$/));
 const token = z.string().check(z.minLength(1), z.maxLength(16_384));
 
 export const Resume = z.object({

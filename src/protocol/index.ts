@@ -2,7 +2,7 @@
  * `tether-rpc/protocol`: wire protocol v1, shared by the client and the gateway.
  */
 export { CloseCode, ErrorCode, SUBPROTOCOL } from './codes.ts';
-export { compareOffsets } from './offsets.ts';
+export { compareOffsets, epochOf } from './offsets.ts';
 export { RpcError } from './rpc-error.ts';
 export { decode, type Frame } from './decode-any.ts';
 export {
@@ -37,6 +37,7 @@ export { AuthRefreshResult, PresenceResult } from './unread-results.ts';
 export {
   AuthResult,
   BroadcastParams,
+  GapParams,
   NotificationParams,
   PresenceParams,
   RoomJoinResult,
@@ -45,6 +46,7 @@ export {
   TokenExpiringParams,
   WireError,
   type BroadcastEvent,
+  type GapNotice,
   type NotificationEvent,
   type PresenceChange,
   type RoomMessage,

@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 const text = z.string();
 const num = z.number();
 const opt = z.optional;
-/** Position in an event stream, `<ms>-<seq>`. Order them with `compareOffsets`. */
+/** Position in an event stream, `<epoch>:<ms>-<seq>`. Order them with `compareOffsets`. */
 const offset = text;
 /**
  * A `recovered` flag: a boolean on the wire. Read as "only an explicit `false` means events
@@ -57,6 +57,14 @@ export type PresenceChange = z.infer<typeof PresenceParams>;
 
 export const TokenExpiringParams = z.object({ inMs: num });
 
+/**
+ * Events of a stream the client is live on were lost (the broker lost them, or they were too
+ * many to replay): it should refetch what they would have changed, and continue after `offset`.
+ * `stream` is `user`, `broadcast` or `room` (then `room` names it).
+ */
+export const GapParams = z.object({ stream: text, room: opt(text), offset });
+export type GapNotice = z.infer<typeof GapParams>;
+
 export const Empty = opt(z.object({}));
 
 /** Params of each notification a gateway sends. */
@@ -67,4 +75,5 @@ export const ServerEvents = {
   'room.message': RoomMessageParams,
   presence: PresenceParams,
   'token.expiring': TokenExpiringParams,
+  gap: GapParams,
 };
