@@ -1,6 +1,6 @@
 /**
  * A scripted gateway on a real port (the `ws` package), for browser tests that need a
- * socket the page can reach. It speaks the least of protocol v1 (DESIGN §2) that those
+ * socket the page can reach. It speaks the least of protocol v1 (docs/protocol.md) that those
  * tests need: subprotocol `tether.v1`, the `auth` request (token `good` passes, any other
  * closes with 4001), `system.echo`, `test.notifyMe` (pushes one `notification`), and
  * -32601 for anything else. Codes are written out as numbers on purpose: this fake checks

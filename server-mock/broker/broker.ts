@@ -1,7 +1,7 @@
 /**
  * The broker interface: everything the gateway and the workers say to each other goes
  * through it, so the embedded memory broker (one process) and the Redis broker (N gateways
- * × M workers, DESIGN §4) are interchangeable. Only the composition root picks a driver.
+ * × M workers, docs/redis-contract.md) are interchangeable. Only the composition root picks a driver.
  *
  * The shapes that cross Redis as JSON are zod schemas, so a worker in any language can be
  * checked against them and a malformed entry is refused with a clear error, never trusted.

@@ -1,5 +1,5 @@
 /**
- * The embedded broker: the Redis contract (DESIGN §4) played out in process memory, for a
+ * The embedded broker: the Redis contract (docs/redis-contract.md) played out in process memory, for a
  * gateway and its workers in one Node process with no Redis.
  *
  * Instances created with the same `prefix` share one state, the way processes sharing one

@@ -1,6 +1,6 @@
 /**
  * The gateway side of calls on Redis: claim a (user, id) before enqueueing, add the request
- * to the workers' stream, and read this gateway's reply stream (DESIGN §4).
+ * to the workers' stream, and read this gateway's reply stream (docs/redis-contract.md).
  */
 import * as z from 'zod';
 import { CallReply, type CallRequest, type Claim } from './broker.ts';

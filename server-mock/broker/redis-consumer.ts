@@ -2,7 +2,7 @@
  * The worker side of calls on Redis: a consumer of the `tether-workers` group that runs
  * requests, stores each reply for the idempotency window before answering the caller and
  * every waiter, keeps the leases of the requests it runs fresh, and takes over the requests
- * whose consumer stopped refreshing them because it died (DESIGN §4).
+ * whose consumer stopped refreshing them because it died (docs/redis-contract.md).
  */
 import type { ChainableCommander } from 'ioredis';
 import { CallRequest, deadlineReply, type CallHandler, type CallReply, type ConsumeOptions, type Consumer } from './broker.ts';

@@ -1,7 +1,7 @@
 /**
  * Events on Redis: a history stream per target, trimmed by count and age, for recovery, and
  * a pub/sub channel per target for live fan-out, read through one shared subscriber
- * connection that subscribes only to the targets someone listens to (DESIGN §4).
+ * connection that subscribes only to the targets someone listens to (docs/redis-contract.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -2,7 +2,7 @@
  * Presence on Redis: per room, a sorted set of connections (`<user>\0<conn>` → expiry, epoch
  * ms on the Redis clock) and a hash of users → live connection count. Each operation is one
  * Lua script, so "first connection: joined" and "last one gone: left" hold with any number of
- * gateways (DESIGN §4). Connections that were not refreshed are removed, and announced as
+ * gateways (docs/redis-contract.md). Connections that were not refreshed are removed, and announced as
  * `left` when they were the user's last, by whichever operation touches the room next.
  */
 import { defineScript, runScript, type RedisContext } from './redis-shared.ts';

@@ -1,5 +1,5 @@
 /**
- * What the Redis broker's modules share: the key names of the Redis contract (DESIGN §4) in
+ * What the Redis broker's modules share: the key names of the Redis contract (docs/redis-contract.md) in
  * one place, the context each module runs in, and the narrowing of raw Redis replies.
  *
  * Replies are read with `call()` as `unknown` and narrowed here once, so the rest of the

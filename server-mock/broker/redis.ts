@@ -1,6 +1,6 @@
 /**
  * The Redis broker: N gateways × M workers over Redis Streams, consumer groups and pub/sub,
- * with the contract of DESIGN §4 (plain commands and JSON, so a worker in any language can
+ * with the contract of docs/redis-contract.md (plain commands and JSON, so a worker in any language can
  * join). This file opens the connections and puts the parts together:
  *
  * - `redis-calls.ts`    gateway side of calls: claim, enqueue, the reply stream reader

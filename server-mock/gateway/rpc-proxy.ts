@@ -2,7 +2,7 @@
  * RPC proxy mode: with `RPC_PROXY_URL` set, calls are POSTed to a backend in Centrifugo's
  * RPC-proxy format instead of going to workers, so a Django view written for Centrifugo
  * (research/protocol.md §1.1) serves Tether clients unchanged. Its error codes 100–103 and
- * 500 become the JSON-RPC codes of DESIGN §2; application codes pass through.
+ * 500 become the JSON-RPC codes of docs/protocol.md; application codes pass through.
  */
 import * as z from 'zod';
 import { ErrorCode } from '../../src/protocol/codes.ts';
@@ -13,7 +13,7 @@ const ProxyAnswer = z.union([
   z.object({ error: z.object({ code: z.number().int(), message: z.string().default('') }) }),
 ]);
 
-/** Centrifugo proxy codes → DESIGN §2 codes. */
+/** Centrifugo proxy codes → protocol codes. */
 const codes: Record<number, number> = {
   100: ErrorCode.InvalidRequest,
   101: ErrorCode.InvalidRequest,

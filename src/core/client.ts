@@ -24,7 +24,7 @@ import { createRooms, type Room } from './rooms.ts';
 import { createStore } from './store.ts';
 import { resolveToken } from './token.ts';
 
-/** Where the connection is. See DESIGN §3. */
+/** Where the connection is (see the README's "Connection behaviour"). */
 export type ConnectionState =
   | 'idle'
   | 'connecting'

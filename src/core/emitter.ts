@@ -1,7 +1,7 @@
 /**
  * A typed event emitter: `on()` returns its unsubscribe function, and a listener that
  * throws is reported instead of stopping the listeners after it. Written here rather than
- * wrapped around mitt (as DESIGN §3 first planned): mitt has neither behaviour, and a
+ * wrapped around mitt (as first planned): mitt has neither behaviour, and a
  * wrapper that adds both leaves mitt as dead weight in a 10 KB bundle budget.
  */
 
