@@ -43,33 +43,35 @@ export interface VerifierOptions {
 }
 
 /** Why a token was refused, for logs, metrics and the client; `reason` says it in words. */
-export type RefusalKind =
+export const REFUSAL_KINDS = [
   /** Empty, missing or not a string: the gateway closes with 4001. */
-  | 'no-token'
-  | 'too-long'
+  'no-token',
+  'too-long',
   /** Not a JWT at all, or a payload that is not a JSON object. */
-  | 'malformed'
-  | 'algorithm-not-allowed'
-  | 'bad-signature'
+  'malformed',
+  'algorithm-not-allowed',
+  'bad-signature',
   /** The `kid` is not in the JWKS, or matches several keys. */
-  | 'unknown-key'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'no-exp'
-  | 'wrong-issuer'
-  | 'wrong-audience'
+  'unknown-key',
+  'expired',
+  'not-yet-valid',
+  'no-exp',
+  'wrong-issuer',
+  'wrong-audience',
   /** `sub` missing, not a string, empty, too long or with control characters. */
-  | 'bad-subject'
+  'bad-subject',
   /** Another registered claim (`exp`, `iat`…) has the wrong type. */
-  | 'invalid-claim'
+  'invalid-claim',
   /** A room token offered as a connection token, or the other way round. */
-  | 'wrong-token-type'
+  'wrong-token-type',
   /** The JWKS could not be fetched: not the token's fault. */
-  | 'keys-unavailable'
+  'keys-unavailable',
   /** A room token for another user. */
-  | 'wrong-user'
+  'wrong-user',
   /** A room token for another room. */
-  | 'wrong-room';
+  'wrong-room',
+] as const;
+export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 /** A refused token. */
 export interface Refusal {

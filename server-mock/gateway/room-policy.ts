@@ -42,8 +42,8 @@ import { createRoomProxy, type RoomProxyOptions } from './room-proxy.ts';
 export type RoomAction = 'join' | 'publish' | 'presence';
 
 /** The configurable rules, by the names `ROOM_RULES` uses. */
-export type RoomRuleName = 'claim' | 'public' | 'hook' | 'proxy';
-export const ROOM_RULE_NAMES: readonly RoomRuleName[] = ['claim', 'public', 'hook', 'proxy'];
+export const ROOM_RULE_NAMES = ['claim', 'public', 'hook', 'proxy'] as const;
+export type RoomRuleName = (typeof ROOM_RULE_NAMES)[number];
 
 /** Who may publish to a room from a client: its members (where join is allowed), or nobody (backends only). */
 export type RoomPublishMode = 'members' | 'none';
@@ -64,7 +64,8 @@ export interface RoomRequest {
 }
 
 /** What decided: a gate, one of Centrifugo's rules, a configured rule, or the default. */
-export type RoomDecider = 'membership' | 'publish-mode' | 'user-limited' | 'room-token' | RoomRuleName | 'default';
+export const ROOM_DECIDERS = ['membership', 'publish-mode', 'user-limited', 'room-token', ...ROOM_RULE_NAMES, 'default'] as const;
+export type RoomDecider = (typeof ROOM_DECIDERS)[number];
 
 export type RoomDecision =
   | { allow: true; rule: RoomDecider }
@@ -87,7 +88,7 @@ export type RoomHookAnswer = boolean | undefined | { allow: false; reason: strin
 export type AuthorizeRoom = (user: string, room: string, action: RoomAction, claims: JWTPayload) => RoomHookAnswer | Promise<RoomHookAnswer>;
 
 export const ROOM_POLICY_DEFAULTS = {
-  rules: ROOM_RULE_NAMES,
+  rules: ROOM_RULE_NAMES as readonly RoomRuleName[],
   publish: 'members' as RoomPublishMode,
 };
 
