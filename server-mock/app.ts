@@ -78,6 +78,7 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     describe: o.describe,
     logger: o.logger,
     http,
+    onUpgradeRefused: (reason) => metrics.upgradeRefused(reason),
     hooks: {
       callDone: (method, outcome, seconds) => metrics.callDone(method, outcome, seconds),
       connectionOpened: () => metrics.connectionOpened(),
