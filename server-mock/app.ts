@@ -13,6 +13,7 @@ import { createMethodDirectory } from './gateway/method-directory.ts';
 import { createMetrics } from './gateway/metrics.ts';
 import { createRpcProxy } from './gateway/rpc-proxy.ts';
 import { startGateway, type GatewayServer } from './gateway/server.ts';
+import { verifierOptions } from './security-options.ts';
 import type { MethodDefinition } from './worker/define.ts';
 import { createWorker, type Worker } from './worker/worker.ts';
 
@@ -60,7 +61,7 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
   });
   server = await startGateway({
     broker: o.broker,
-    verify: createVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    verify: createVerifier(verifierOptions(config)),
     gatewayId: config.gatewayId,
     port: config.port,
     host: config.host,

@@ -13,7 +13,7 @@ export const LIMIT_DEFAULTS = {
   callsPerSecondPerUser: 100,
   /** Sockets from one address that have not authenticated yet; unauthenticated sockets cost memory and a timer. Metric: `preauth_per_address`. */
   maxPreauthPerAddress: 50,
-  /** Frames a socket may send before `auth`; 1: the first frame must be `auth`, anything else closes the socket. Metric: `frames_before_auth`. */
+  /** The socket is closed at its Nth frame before authenticating that is not `auth`; 1: at the first. Metric: `frames_before_auth`. */
   maxFramesBeforeAuth: 1,
 } as const;
 
