@@ -15,9 +15,9 @@ import { ErrorCode } from '../../src/protocol/codes.ts';
 
 /** How tokens are checked. Give exactly one of `secret` and `jwksUrl`. */
 export interface VerifierOptions {
-  /** Shared HS256 secret (django-cfg's `centrifugo_token_hmac_secret`). */
+  /** Shared HS256 secret (django-cfg's `centrifugo_token_hmac_secret`). @default undefined */
   secret?: string | undefined;
-  /** URL of a JWKS with the public keys of RS256 / ES256 / EdDSA tokens; fetched and cached by jose. */
+  /** URL of a JWKS with the public keys of RS256 / ES256 / EdDSA tokens; fetched and cached by jose. @default undefined */
   jwksUrl?: string | undefined;
   /** Required `iss` claim. Required itself with `jwksUrl` unless `issuerCheck` is false. @default undefined */
   issuer?: string | undefined;
@@ -213,7 +213,6 @@ function subjectProblem(sub: unknown): string | undefined {
   if (sub.length === 0) return 'token sub is empty';
   if (Buffer.byteLength(sub, 'utf8') > MAX_SUB_BYTES) return `token sub is longer than ${MAX_SUB_BYTES} bytes`;
   // Control characters have no place in an id, and `\0` separates fields in presence entries.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(sub)) return 'token sub contains control characters';
   return undefined;
 }
