@@ -9,9 +9,11 @@ import { createMemoryBroker } from './broker/memory.ts';
 import type { GatewayConfig, WorkerConfig } from './config.ts';
 import { createVerifier } from './gateway/auth.ts';
 import { createHttpHandler, type RequestHandler } from './gateway/http.ts';
+import { createMethodDirectory } from './gateway/method-directory.ts';
 import { createMetrics } from './gateway/metrics.ts';
 import { createRpcProxy } from './gateway/rpc-proxy.ts';
 import { startGateway, type GatewayServer } from './gateway/server.ts';
+import { verifierOptions } from './security-options.ts';
 import type { MethodDefinition } from './worker/define.ts';
 import { createWorker, type Worker } from './worker/worker.ts';
 
@@ -45,7 +47,10 @@ export interface RunGatewayOptions {
 
 /** A gateway from its configuration: `ws` + HTTP API + metrics on one port. */
 export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): Promise<GatewayServer> {
-  const metrics = createMetrics();
+  // Method labels only for methods some worker serves; with the RPC proxy nothing lists them,
+  // and the metrics fall back to a cap on distinct names.
+  const directory = config.rpcProxyUrl ? undefined : createMethodDirectory({ load: () => o.broker.methods(), logger: o.logger });
+  const metrics = createMetrics({ knownMethods: directory?.has });
   let server: GatewayServer | undefined;
   const http = createHttpHandler({
     broker: o.broker,
@@ -57,7 +62,7 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
   });
   server = await startGateway({
     broker: o.broker,
-    verify: createVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+    verify: createVerifier(verifierOptions(config)),
     gatewayId: config.gatewayId,
     port: config.port,
     host: config.host,
@@ -77,6 +82,7 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     describe: o.describe,
     logger: o.logger,
     http,
+    onUpgradeRefused: (reason) => metrics.upgradeRefused(reason),
     hooks: {
       callDone: (method, outcome, seconds) => metrics.callDone(method, outcome, seconds),
       connectionOpened: () => metrics.connectionOpened(),
@@ -85,6 +91,11 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     },
   });
   o.logger.info({ url: server.url, gateway: config.gatewayId, broker: o.broker.name }, 'gateway listening');
+  const close = server.close;
+  server.close = (graceMs) => {
+    directory?.close();
+    return close(graceMs);
+  };
   return server;
 }
 

@@ -41,8 +41,21 @@ describe('loadGatewayConfig', () => {
       prefix: 'tether:',
       historyMaxLen: 1000,
       historyMaxAgeMs: 600_000,
+      jwtAudienceCheck: true,
+      jwtIssuerCheck: true,
+      jwtAllowNoExp: false,
+      publicRooms: [],
+      roomRules: ['claim', 'public', 'hook', 'proxy'],
+      roomPublish: 'members',
+      roomProxyTimeoutMs: 2000,
+      roomProxyCacheMs: 5000,
+      maxRoomsPerConnection: 128,
+      maxConnectionsPerUser: 100,
+      callsPerSecondPerUser: 100,
+      maxPreauthPerAddress: 50,
+      maxFramesBeforeAuth: 1,
     });
-    for (const k of ['redisUrl', 'jwksUrl', 'jwtIssuer', 'jwtAudience', 'apiKey', 'rpcProxyUrl'] as const) expect(c[k]).toBeUndefined();
+    for (const k of ['redisUrl', 'jwksUrl', 'jwtIssuer', 'jwtAudience', 'apiKey', 'rpcProxyUrl', 'roomProxyUrl'] as const) expect(c[k]).toBeUndefined();
     expect(c.gatewayId).toMatch(/^gw-[0-9a-f]{8}$/);
     expect(loadGatewayConfig(base, []).gatewayId).not.toBe(c.gatewayId);
   });
@@ -76,6 +89,18 @@ describe('loadGatewayConfig', () => {
         PREFIX: 'app:',
         HISTORY_MAX_LEN: '10',
         HISTORY_MAX_AGE_MS: '60000',
+        JWT_ALLOW_NO_EXP: 'yes',
+        PUBLIC_ROOMS: 'lobby, game_*',
+        ROOM_RULES: 'proxy,public',
+        ROOM_PUBLISH: 'none',
+        ROOM_PROXY_URL: 'http://django:8000/centrifugo/subscribe/',
+        ROOM_PROXY_TIMEOUT_MS: '500',
+        ROOM_PROXY_CACHE_MS: '0',
+        MAX_ROOMS_PER_CONNECTION: '16',
+        MAX_CONNECTIONS_PER_USER: '5',
+        CALLS_PER_SECOND_PER_USER: '20',
+        MAX_PREAUTH_PER_ADDRESS: '10',
+        MAX_FRAMES_BEFORE_AUTH: '3',
       },
       [],
     );
@@ -106,6 +131,20 @@ describe('loadGatewayConfig', () => {
       prefix: 'app:',
       historyMaxLen: 10,
       historyMaxAgeMs: 60_000,
+      jwtAudienceCheck: true,
+      jwtIssuerCheck: true,
+      jwtAllowNoExp: true,
+      publicRooms: ['lobby', 'game_*'],
+      roomRules: ['proxy', 'public'],
+      roomPublish: 'none',
+      roomProxyUrl: 'http://django:8000/centrifugo/subscribe/',
+      roomProxyTimeoutMs: 500,
+      roomProxyCacheMs: 0,
+      maxRoomsPerConnection: 16,
+      maxConnectionsPerUser: 5,
+      callsPerSecondPerUser: 20,
+      maxPreauthPerAddress: 10,
+      maxFramesBeforeAuth: 3,
     });
   });
 
@@ -175,13 +214,103 @@ describe('loadGatewayConfig', () => {
     expect(problems(() => loadGatewayConfig({}, []))).toEqual([
       'JWT_SECRET: missing (expected JWT_SECRET for HS256 tokens, or JWKS_URL for RS256/ES256/EdDSA)',
     ]);
-    expect(loadGatewayConfig({ JWKS_URL: 'http://127.0.0.1:9999/jwks' }, []).jwtSecret).toBeUndefined();
+    const jwks = { JWKS_URL: 'http://127.0.0.1:9999/jwks', JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'tether' };
+    expect(loadGatewayConfig(jwks, []).jwtSecret).toBeUndefined();
+  });
+
+  it('refuses to start with JWKS_URL but no JWT_AUDIENCE or JWT_ISSUER (tokens for other apps would open sockets)', () => {
+    expect(problems(() => loadGatewayConfig({ JWKS_URL: 'https://id.example/jwks' }, []))).toEqual([
+      'JWT_AUDIENCE: required with JWKS_URL (the identity provider signs tokens for other applications too); set it, or JWT_AUDIENCE_CHECK=off to accept any audience',
+      'JWT_ISSUER: required with JWKS_URL (a JWKS may sign for several issuers or tenants); set it, or JWT_ISSUER_CHECK=off to accept any issuer',
+    ]);
+  });
+
+  it('starts with JWKS_URL alone only when both checks are turned off on purpose', () => {
+    const c = loadGatewayConfig({ JWKS_URL: 'https://id.example/jwks', JWT_AUDIENCE_CHECK: 'off' }, ['--no-jwt-issuer-check']);
+    expect(c).toMatchObject({ jwtAudienceCheck: false, jwtIssuerCheck: false });
+  });
+
+  it('reports the JWKS cross-checks together with unrelated bad values', () => {
+    expect(problems(() => loadGatewayConfig({ JWKS_URL: 'https://id.example/jwks', JWT_ISSUER: 'i', PORT: 'x' }, []))).toEqual([
+      'PORT: "x" is not a port number (1-65535)',
+      'JWT_AUDIENCE: required with JWKS_URL (the identity provider signs tokens for other applications too); set it, or JWT_AUDIENCE_CHECK=off to accept any audience',
+    ]);
+  });
+
+  it('refuses an audience or issuer whose check is off (which one is meant?)', () => {
+    expect(problems(() => loadGatewayConfig({ ...base, JWT_AUDIENCE: 'tether', JWT_AUDIENCE_CHECK: 'off', JWT_ISSUER: 'i', JWT_ISSUER_CHECK: 'no' }, []))).toEqual([
+      'JWT_AUDIENCE, JWT_AUDIENCE_CHECK: an audience is set but its check is off; keep one',
+      'JWT_ISSUER, JWT_ISSUER_CHECK: an issuer is set but its check is off; keep one',
+    ]);
+  });
+
+  it('accepts tokens without exp only with JWT_ALLOW_NO_EXP', () => {
+    expect(loadGatewayConfig(base, []).jwtAllowNoExp).toBe(false);
+    expect(loadGatewayConfig(base, ['--jwt-allow-no-exp']).jwtAllowNoExp).toBe(true);
+    expect(problems(() => loadGatewayConfig({ ...base, JWT_ALLOW_NO_EXP: 'sometimes' }, []))).toEqual([
+      'JWT_ALLOW_NO_EXP: "sometimes" is not yes or no (true/false, 1/0, yes/no, on/off)',
+    ]);
   });
 
   it('refuses --no-x for a setting that is not yes/no, and stray values after --', () => {
     expect(problems(() => loadGatewayConfig(base, ['--no-port', '--', 'extra']))).toEqual([
       '--no-port: PORT is not a yes/no setting; give it a value instead',
       'unexpected arguments after "--": extra',
+    ]);
+  });
+});
+
+describe('loadGatewayConfig: room rules', () => {
+  it('refuses public-room patterns that could never apply ($ and # rooms have their own rules)', () => {
+    expect(problems(() => loadGatewayConfig({ ...base, PUBLIC_ROOMS: 'lobby,$*' }, []))).toEqual([
+      'PUBLIC_ROOMS: "lobby,$*" is not a comma-separated list of room names or globs like game_*, none starting with $ or containing #',
+    ]);
+    expect(problems(() => loadGatewayConfig({ ...base, PUBLIC_ROOMS: 'dm#*' }, []))).toHaveLength(1);
+    expect(problems(() => loadGatewayConfig({ ...base, PUBLIC_ROOMS: 'a,,b' }, []))).toHaveLength(1);
+  });
+
+  it('takes ROOM_RULES in any order, none, but no unknown or repeated rule', () => {
+    expect(loadGatewayConfig({ ...base, ROOM_RULES: 'none' }, []).roomRules).toEqual([]);
+    expect(loadGatewayConfig({ ...base, ROOM_RULES: 'hook, claim' }, []).roomRules).toEqual(['hook', 'claim']);
+    expect(problems(() => loadGatewayConfig({ ...base, ROOM_RULES: 'claim,everyone' }, []))).toEqual([
+      'ROOM_RULES: "claim,everyone" is not a comma-separated list of claim, public, hook, proxy, each at most once, or none',
+    ]);
+    expect(problems(() => loadGatewayConfig({ ...base, ROOM_RULES: 'claim,claim' }, []))).toHaveLength(1);
+  });
+
+  it('refuses public rooms or a room proxy that ROOM_RULES leaves out (they would be silently ignored)', () => {
+    expect(problems(() => loadGatewayConfig({ ...base, ROOM_RULES: 'claim', PUBLIC_ROOMS: '*', ROOM_PROXY_URL: 'http://app/subscribe' }, []))).toEqual([
+      'PUBLIC_ROOMS, ROOM_RULES: public rooms are set but ROOM_RULES leaves out public',
+      'ROOM_PROXY_URL, ROOM_RULES: a room proxy is set but ROOM_RULES leaves out proxy',
+    ]);
+  });
+
+  it('refuses room-proxy settings without a room proxy', () => {
+    expect(problems(() => loadGatewayConfig({ ...base, ROOM_PROXY_TIMEOUT_MS: '100' }, ['--room-proxy-cache-ms=0']))).toEqual([
+      'ROOM_PROXY_TIMEOUT_MS: set, but there is no ROOM_PROXY_URL',
+      '--room-proxy-cache-ms: set, but there is no ROOM_PROXY_URL',
+    ]);
+  });
+
+  it('takes ROOM_PUBLISH members or none only', () => {
+    expect(loadGatewayConfig({ ...base, ROOM_PUBLISH: 'None' }, []).roomPublish).toBe('none');
+    expect(problems(() => loadGatewayConfig({ ...base, ROOM_PUBLISH: 'everyone' }, []))).toEqual(['ROOM_PUBLISH: "everyone" is not members or none']);
+  });
+
+  it('validates the limits like every other number', () => {
+    expect(
+      problems(() =>
+        loadGatewayConfig(
+          { ...base, MAX_ROOMS_PER_CONNECTION: '0', MAX_CONNECTIONS_PER_USER: 'lots', CALLS_PER_SECOND_PER_USER: '-1', MAX_PREAUTH_PER_ADDRESS: '1.5', MAX_FRAMES_BEFORE_AUTH: '0' },
+          [],
+        ),
+      ),
+    ).toEqual([
+      'MAX_ROOMS_PER_CONNECTION: "0" is not a whole number ≥ 1',
+      'MAX_CONNECTIONS_PER_USER: "lots" is not a whole number ≥ 1',
+      'CALLS_PER_SECOND_PER_USER: "-1" is not a number of calls per second > 0',
+      'MAX_PREAUTH_PER_ADDRESS: "1.5" is not a whole number ≥ 1',
+      'MAX_FRAMES_BEFORE_AUTH: "0" is not a whole number ≥ 1',
     ]);
   });
 });

@@ -11,6 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { GATEWAY_DEFAULTS as D } from './gateway/core.ts';
+import { LIMIT_DEFAULTS as L } from './gateway/limits-defaults.ts';
+import { publicPatternProblem, ROOM_POLICY_DEFAULTS, ROOM_RULE_NAMES, type RoomPublishMode, type RoomRuleName } from './gateway/room-policy.ts';
+import { ROOM_PROXY_DEFAULTS } from './gateway/room-proxy.ts';
 
 /** How one setting is named outside: its variable (and older aliases), and how to show and parse it. */
 export interface SettingName {
@@ -85,12 +88,25 @@ function isOrigin(o: string): boolean {
     return false;
   }
 }
-/** For yes/no settings (none yet; flags and variables already understand them). */
+/** For yes/no settings; flags and variables understand them (`--name`, `--no-name`, `NAME=off`). */
 export const yesNo = value('yes or no (true/false, 1/0, yes/no, on/off)', (s) => {
   const v = s.toLowerCase();
   return ['true', '1', 'yes', 'on'].includes(v) ? true : ['false', '0', 'no', 'off'].includes(v) ? false : undefined;
 });
 const randomId = (kind: string) => () => `${kind}-${randomBytes(4).toString('hex')}`;
+const commaList = (s: string) => s.split(',').map((x) => x.trim());
+const publicRooms = value('a comma-separated list of room names or globs like game_*, none starting with $ or containing #', (s) => {
+  const list = commaList(s);
+  return list.every((p) => publicPatternProblem(p) === undefined) ? list : undefined;
+});
+const roomRules = value(`a comma-separated list of ${ROOM_RULE_NAMES.join(', ')}, each at most once, or none`, (s) => {
+  if (s.toLowerCase() === 'none') return [] as RoomRuleName[];
+  const list = commaList(s);
+  const known = list.every((r): r is RoomRuleName => (ROOM_RULE_NAMES as readonly string[]).includes(r));
+  return known && new Set(list).size === list.length ? list : undefined;
+});
+const ROOM_PUBLISH_MODES: readonly RoomPublishMode[] = ['members', 'none'];
+const roomPublish = value('members or none', (s) => ROOM_PUBLISH_MODES.find((m) => m === s.toLowerCase()));
 
 // ── gateway ────────────────────────────────────────────────────────────────
 
@@ -104,6 +120,27 @@ const GatewaySchema = z.object({
   jwksUrl: httpUrl.optional(),
   jwtIssuer: text.optional(),
   jwtAudience: text.optional(),
+  /** With JWKS_URL, start only with JWT_AUDIENCE set, unless turned off. */
+  jwtAudienceCheck: yesNo.default(true),
+  /** With JWKS_URL, start only with JWT_ISSUER set, unless turned off. */
+  jwtIssuerCheck: yesNo.default(true),
+  /** Accept connection tokens without `exp`. */
+  jwtAllowNoExp: yesNo.default(false),
+  /** Rooms any authenticated user may join (globs). */
+  publicRooms: publicRooms.default([]),
+  /** The configured room rules, in order. */
+  roomRules: roomRules.default([...ROOM_POLICY_DEFAULTS.rules]),
+  /** Who may publish to rooms from a client. */
+  roomPublish: roomPublish.default(ROOM_POLICY_DEFAULTS.publish),
+  /** Centrifugo-style subscribe proxy deciding room access. */
+  roomProxyUrl: httpUrl.optional(),
+  roomProxyTimeoutMs: ms().default(ROOM_PROXY_DEFAULTS.timeoutMs),
+  roomProxyCacheMs: ms(0).default(ROOM_PROXY_DEFAULTS.cacheMs),
+  maxRoomsPerConnection: count().default(L.maxRoomsPerConnection),
+  maxConnectionsPerUser: count().default(L.maxConnectionsPerUser),
+  callsPerSecondPerUser: rate.default(L.callsPerSecondPerUser),
+  maxPreauthPerAddress: count().default(L.maxPreauthPerAddress),
+  maxFramesBeforeAuth: count().default(L.maxFramesBeforeAuth),
   /** Key of `POST /api/publish`; absent: the publish API is disabled (404). */
   apiKey: apiKey.optional(),
   /** Origins allowed to open a WebSocket; empty: any. */
@@ -145,6 +182,20 @@ const GATEWAY_NAMES: Names<typeof GatewaySchema> = {
   jwksUrl: { env: 'JWKS_URL' },
   jwtIssuer: { env: 'JWT_ISSUER' },
   jwtAudience: { env: 'JWT_AUDIENCE' },
+  jwtAudienceCheck: { env: 'JWT_AUDIENCE_CHECK', boolean: true },
+  jwtIssuerCheck: { env: 'JWT_ISSUER_CHECK', boolean: true },
+  jwtAllowNoExp: { env: 'JWT_ALLOW_NO_EXP', boolean: true },
+  publicRooms: { env: 'PUBLIC_ROOMS' },
+  roomRules: { env: 'ROOM_RULES' },
+  roomPublish: { env: 'ROOM_PUBLISH' },
+  roomProxyUrl: { env: 'ROOM_PROXY_URL' },
+  roomProxyTimeoutMs: { env: 'ROOM_PROXY_TIMEOUT_MS' },
+  roomProxyCacheMs: { env: 'ROOM_PROXY_CACHE_MS' },
+  maxRoomsPerConnection: { env: 'MAX_ROOMS_PER_CONNECTION' },
+  maxConnectionsPerUser: { env: 'MAX_CONNECTIONS_PER_USER' },
+  callsPerSecondPerUser: { env: 'CALLS_PER_SECOND_PER_USER' },
+  maxPreauthPerAddress: { env: 'MAX_PREAUTH_PER_ADDRESS' },
+  maxFramesBeforeAuth: { env: 'MAX_FRAMES_BEFORE_AUTH' },
   apiKey: { env: 'API_KEY', secret: true },
   allowedOrigins: { env: 'ALLOWED_ORIGINS' },
   heartbeatMs: { env: 'HEARTBEAT_MS' },
@@ -169,10 +220,28 @@ const GATEWAY_NAMES: Names<typeof GatewaySchema> = {
 
 /** The gateway's configuration. Throws a `ConfigError` listing every bad value. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): GatewayConfig {
-  return loadConfig(GatewaySchema, GATEWAY_NAMES, env, argv, (given) => {
+  return loadConfig(GatewaySchema, GATEWAY_NAMES, env, argv, (given, valueOf) => {
     if (given.jwtSecret && given.jwksUrl) return ['JWT_SECRET, JWKS_URL: both set; set only one (HS256 secret or a JWKS for RS256/ES256/EdDSA)'];
     if (!given.jwtSecret && !given.jwksUrl) return ['JWT_SECRET: missing (expected JWT_SECRET for HS256 tokens, or JWKS_URL for RS256/ES256/EdDSA)'];
-    return [];
+    const problems: string[] = [];
+    const audienceCheck = valueOf('jwtAudienceCheck') !== false;
+    const issuerCheck = valueOf('jwtIssuerCheck') !== false;
+    // RFC 8725 §3.9 and §3.8: an identity provider signs tokens for every application and tenant it serves.
+    if (given.jwksUrl && audienceCheck && !given.jwtAudience) {
+      problems.push('JWT_AUDIENCE: required with JWKS_URL (the identity provider signs tokens for other applications too); set it, or JWT_AUDIENCE_CHECK=off to accept any audience');
+    }
+    if (given.jwksUrl && issuerCheck && !given.jwtIssuer) {
+      problems.push('JWT_ISSUER: required with JWKS_URL (a JWKS may sign for several issuers or tenants); set it, or JWT_ISSUER_CHECK=off to accept any issuer');
+    }
+    if (given.jwtAudience && !audienceCheck) problems.push('JWT_AUDIENCE, JWT_AUDIENCE_CHECK: an audience is set but its check is off; keep one');
+    if (given.jwtIssuer && !issuerCheck) problems.push('JWT_ISSUER, JWT_ISSUER_CHECK: an issuer is set but its check is off; keep one');
+    const rules = valueOf('roomRules') as RoomRuleName[] | undefined;
+    if (rules && given.publicRooms && !rules.includes('public')) problems.push('PUBLIC_ROOMS, ROOM_RULES: public rooms are set but ROOM_RULES leaves out public');
+    if (rules && given.roomProxyUrl && !rules.includes('proxy')) problems.push('ROOM_PROXY_URL, ROOM_RULES: a room proxy is set but ROOM_RULES leaves out proxy');
+    for (const key of ['roomProxyTimeoutMs', 'roomProxyCacheMs'] as const) {
+      if (given[key] && !given.roomProxyUrl) problems.push(`${given[key].source}: set, but there is no ROOM_PROXY_URL`);
+    }
+    return problems;
   });
 }
 
@@ -226,14 +295,15 @@ const flagOf = (env: string) => env.toLowerCase().replace(/_/g, '-');
 
 /**
  * Reads `schema`'s fields from flags, then variables; validates; throws one `ConfigError`
- * with every problem. `cross` adds checks that involve several settings, given what was set.
+ * with every problem. `cross` adds checks that involve several settings, given what was set
+ * and each setting's value (`undefined` when that one is invalid, already reported).
  */
 export function loadConfig<S extends z.ZodObject>(
   schema: S,
   names: Names<S>,
   env: NodeJS.ProcessEnv,
   argv: readonly string[],
-  cross?: (given: Partial<Record<keyof Shape<S>, Given>>) => string[],
+  cross?: (given: Partial<Record<keyof Shape<S>, Given>>, valueOf: (key: keyof Shape<S> & string) => unknown) => string[],
 ): z.output<S> {
   const fields = Object.entries(names) as [keyof Shape<S> & string, SettingName][];
   const { flags, problems } = parseFlags(argv, fields);
@@ -258,7 +328,12 @@ export function loadConfig<S extends z.ZodObject>(
       else problems.push(`${g.source}: ${show(g.raw, name)} ${issue.message}`);
     }
   }
-  problems.push(...(cross?.(given) ?? []));
+  // Field by field, so one bad value does not hide the cross-checks of the others.
+  const valueOf = (key: keyof Shape<S> & string): unknown => {
+    const r = (schema.shape[key] as z.ZodType).safeParse(input[key]);
+    return r.success ? r.data : undefined;
+  };
+  problems.push(...(cross?.(given, valueOf) ?? []));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }

@@ -6,6 +6,7 @@
  */
 import { createLogger, onShutdown, openBroker, runGateway } from '../app.ts';
 import { ConfigError, loadGatewayConfig } from '../config.ts';
+import { startupError } from './redact.ts';
 
 try {
   const config = loadGatewayConfig();
@@ -18,6 +19,6 @@ try {
   });
 } catch (error) {
   // Configuration and start-up problems (a taken port, Redis unreachable) are one clear line, not a stack.
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(startupError(error));
   process.exit(error instanceof ConfigError ? 2 : 1);
 }

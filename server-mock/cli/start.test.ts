@@ -53,3 +53,23 @@ it('runs the whole system in one process and stops gracefully on SIGTERM', async
   expect(codes[0]).toBe(1012);
   client.close();
 }, 30_000);
+
+it('never prints an API_KEY given in the environment, only a command that refers to it', async () => {
+  const port = await freePort();
+  const secretKey = 'given-key-0123456789abcdef';
+  const env: Record<string, string> = { PORT: String(port), API_KEY: secretKey, JWT_SECRET: 'j'.repeat(40), JWKS_URL: '', REDIS_URL: '' };
+  const app = await runCli('start', env);
+  await until(() => app.output().includes('publish'));
+  expect(app.output()).not.toContain(secretKey);
+  expect(app.output()).not.toContain('j'.repeat(40));
+  expect(app.output()).toContain(`-H "X-API-Key: $API_KEY"`);
+  // The key still works, of course.
+  const res = await fetch(`http://127.0.0.1:${port}/api/publish`, {
+    method: 'POST',
+    headers: { 'X-API-Key': secretKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ broadcast: true, type: 't' }),
+  });
+  expect(res.status).toBe(200);
+  app.kill('SIGTERM');
+  await once(app, 'exit');
+}, 30_000);

@@ -6,6 +6,7 @@
  */
 import { createLogger, onShutdown, openBroker, runWorker } from '../app.ts';
 import { ConfigError, loadWorkerConfig } from '../config.ts';
+import { startupError } from './redact.ts';
 import { demoMethods } from '../worker/demo-methods.ts';
 
 try {
@@ -20,6 +21,6 @@ try {
   });
 } catch (error) {
   // Configuration and start-up problems (a taken port, Redis unreachable) are one clear line, not a stack.
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(startupError(error));
   process.exit(error instanceof ConfigError ? 2 : 1);
 }

@@ -4,13 +4,16 @@
  * path of Centrifugo v4's server API, which django-cfg's direct client posts to).
  *
  * The handler never throws and never leaves a request hanging: every failure is a JSON answer
- * (`{ "error": "…" }`), and an unexpected one is also a log line.
+ * (`{ "error": "…" }`), and an unexpected one is also a log line. Statuses say whose fault it
+ * is: 400 the body (with what is wrong), 401 no key, 403 a wrong key, 413 too large, 503 only
+ * the broker being out of reach (retry later), 500 anything else (a bug: retrying will not help).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import * as z from 'zod';
 import type { Broker, StoredEvent } from '../broker/broker.ts';
 import type { Metrics } from './metrics.ts';
-import { authorize, parsePublishBody, publishResponse } from './publish-api.ts';
+import { checkApiKey, parsePublishBody, publishResponse } from './publish-api.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,9 +57,14 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
   const postPublish: Route = async (req, res) => {
     if (apiKey === undefined) return sendJson(res, 404, { error: 'the publish API is disabled: the gateway has no API_KEY' }, true);
     // Refuse before reading the body, so a caller without the key cannot make us buffer a MiB.
-    if (!authorize(req.headers, apiKey)) {
-      logger.warn({ remote: req.socket.remoteAddress }, 'publish refused: missing or wrong API key');
-      return sendJson(res, 401, { error: 'missing or wrong API key' }, true);
+    const key = checkApiKey(req.headers, apiKey);
+    if (key === 'missing') {
+      logger.warn({ remote: req.socket.remoteAddress }, 'publish refused: no API key');
+      return sendJson(res, 401, { error: 'no API key: send it as X-API-Key: <key> or Authorization: Bearer <key>' }, true, { 'www-authenticate': 'Bearer' });
+    }
+    if (key === 'wrong') {
+      logger.warn({ remote: req.socket.remoteAddress }, 'publish refused: wrong API key');
+      return sendJson(res, 403, { error: 'wrong API key' }, true);
     }
     const declared = Number(req.headers['content-length']);
     if (declared > maxBodyBytes) return tooLarge(res);
@@ -76,9 +84,14 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
     try {
       stored = await broker.publish(parsed.target, parsed.body);
     } catch (err) {
+      if (!isBrokerFailure(err)) {
+        // The body passed validation, so this is the gateway's bug: a 503 would have the caller retry forever.
+        logger.error({ err, target: parsed.target }, 'publish failed: the broker refused a validated event');
+        return sendJson(res, 500, { error: 'internal error: the event could not be stored' });
+      }
       metrics.brokerError('publish');
       logger.error({ err, target: parsed.target }, 'publish failed: broker error');
-      return sendJson(res, 503, { error: 'the broker is unavailable; retry later' });
+      return sendJson(res, 503, { error: 'the broker is unavailable; retry later' }, false, { 'retry-after': '1' });
     }
     metrics.eventPublished(parsed.target);
     logger.debug({ target: parsed.target, offset: stored.offset }, 'published');
@@ -137,6 +150,15 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
       else res.destroy();
     });
   };
+}
+
+/**
+ * Whether a failed broker call means the broker is out of reach (closed, disconnected, timed
+ * out, out of memory), as opposed to a programming or validation error, which the broker
+ * throws as one of these types and which no retry would fix.
+ */
+export function isBrokerFailure(err: unknown): boolean {
+  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof z.ZodError);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, parsePublishBody, publishResponse } from './publish-api.ts';
+import { authorize, checkApiKey, parsePublishBody, publishResponse } from './publish-api.ts';
 
 describe('parsePublishBody: Tether bodies', () => {
   it('reads a user notification', () => {
@@ -58,6 +58,16 @@ describe('parsePublishBody: Centrifugo bodies', () => {
         body: { type: 'notification', message: 'Hello', data },
       });
     }
+  });
+
+  it('reads channels as the room rules do: $ and # names are rooms of that exact name', () => {
+    expect(parsePublishBody(v4('$board', { type: 'x' }))).toMatchObject({ target: { kind: 'room', room: '$board' } });
+    expect(parsePublishBody(v4('dialog#alice,bob', { type: 'x' }))).toMatchObject({ target: { kind: 'room', room: 'dialog#alice,bob' } });
+    // Several users is a room (Tether's notifications go to one user), joinable by those users only.
+    expect(parsePublishBody(v4('user#42,43', { type: 'x' }))).toMatchObject({ target: { kind: 'room', room: 'user#42,43' } });
+    // The user is what follows the last #, as for rooms: no user id with a # in it.
+    expect(parsePublishBody(v4('user#a#b', { type: 'x' }))).toMatchObject({ target: { kind: 'room', room: 'user#a#b' } });
+    expect(parsePublishBody(v4('user#', { type: 'x' }))).toMatchObject({ target: { kind: 'room', room: 'user#' } });
   });
 
   it('sends the broadcast channel to everyone, and any other channel to that room', () => {
@@ -130,6 +140,16 @@ describe('authorize', () => {
 
   it('refuses everything when the configured key is empty', () => {
     expect(authorize({ 'x-api-key': '' }, '')).toBe(false);
+    expect(authorize({ 'x-api-key': 'x' }, '')).toBe(false);
+  });
+
+  it('tells a missing key (401) from a wrong one (403)', () => {
+    expect(checkApiKey({}, key)).toBe('missing');
+    expect(checkApiKey({ authorization: `Basic ${key}` }, key)).toBe('missing');
+    expect(checkApiKey({ 'x-api-key': '' }, key)).toBe('missing');
+    expect(checkApiKey({ 'x-api-key': 'nope' }, key)).toBe('wrong');
+    expect(checkApiKey({ authorization: 'Bearer nope' }, key)).toBe('wrong');
+    expect(checkApiKey({ 'x-api-key': key }, key)).toBe('ok');
   });
 });
 

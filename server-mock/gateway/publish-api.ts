@@ -8,11 +8,17 @@
  *   `DirectCentrifugoClient`, header `Authorization: apikey <key>`);
  * - v5+ `POST /api/publish`: `{"channel","data"}` (Centrifugo's own clients, django-cfg's
  *   wrapper client; header `X-API-Key`).
+ *
+ * A Centrifugo channel is read as the room rules read it (channel-names.ts): `user#42` and
+ * `notifications#user#42` are user 42's notifications, `broadcast` is everyone, and every
+ * other name (`$board`, `dialog#alice,bob`, `game_1`) is the room of exactly that name, which
+ * only the users the room rules admit can join.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import * as z from 'zod';
 import type { EventBody, StoredEvent, Target } from '../broker/broker.ts';
+import { personalChannelUser } from './channel-names.ts';
 
 /** Which dialect a request spoke; its answer is given in the same one. */
 export type BodyKind = 'tether' | 'centrifugo';
@@ -75,9 +81,6 @@ export function parsePublishBody(json: unknown): ParsedPublish {
   }
 }
 
-/** django-cfg names a user's channel `user#<id>` or `notifications#user#<id>`. */
-const USER_CHANNEL = /^(?:notifications#)?user#(.+)$/;
-
 function fromCentrifugo(params: unknown, at: string): ParsedPublish {
   const r = CentrifugoParams.safeParse(params);
   if (!r.success) return bad(issuesOf(r.error, at));
@@ -91,7 +94,7 @@ function fromCentrifugo(params: unknown, at: string): ParsedPublish {
   const kind = [fields.event_type, fields.type].find((v): v is string => name.safeParse(v).success) ?? 'message';
   const message = typeof fields.message === 'string' ? fields.message : undefined;
 
-  const user = USER_CHANNEL.exec(channel)?.[1];
+  const user = personalChannelUser(channel);
   if (user !== undefined || channel === 'broadcast') {
     const target: Target = user !== undefined ? { kind: 'user', user } : { kind: 'broadcast' };
     return { ok: true, kind: 'centrifugo', target, body: message === undefined ? { type: kind, data } : { type: kind, message, data } };
@@ -122,22 +125,32 @@ function issuesOf(error: z.ZodError, at = ''): string {
     .join('; ');
 }
 
+/** What a request's key is: right, absent (401: say how to send one), or wrong (403). */
+export type KeyCheck = 'ok' | 'missing' | 'wrong';
+
 /**
- * Whether the request carries `apiKey`, as `Authorization: apikey <key>` (Centrifugo v4,
- * django-cfg), `Authorization: Bearer <key>`, or `X-API-Key: <key>` (Centrifugo v5+).
- * Keys are compared as SHA-256 digests with `timingSafeEqual`: equal-length buffers whatever
- * was sent, so the time taken reveals neither the key's length nor its prefix.
+ * Checks the key a request carries, as `Authorization: apikey <key>` (Centrifugo v4,
+ * django-cfg), `Authorization: Bearer <key>`, or `X-API-Key: <key>` (Centrifugo v5+). A key
+ * in any other form (`Basic …`, a bare value) counts as missing. Keys are compared as SHA-256
+ * digests with `timingSafeEqual`: equal-length buffers whatever was sent, so the time taken
+ * reveals neither the key's length nor its prefix.
  */
-export function authorize(headers: IncomingHttpHeaders, apiKey: string): boolean {
-  if (apiKey.length === 0) return false;
+export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string): KeyCheck {
   const offered: string[] = [];
   const m = /^(?:apikey|bearer)\s+(\S+)$/i.exec(headers.authorization ?? '');
   if (m) offered.push(m[1] as string);
   const x = headers['x-api-key'];
-  for (const v of Array.isArray(x) ? x : x === undefined ? [] : [x]) offered.push(v);
+  for (const v of Array.isArray(x) ? x : x === undefined ? [] : [x]) if (v !== '') offered.push(v);
+  if (offered.length === 0) return 'missing';
+  if (apiKey.length === 0) return 'wrong';
   const want = digest(apiKey);
   // Compare every candidate, so timing does not tell which header matched.
-  return offered.map((o) => timingSafeEqual(digest(o), want)).includes(true);
+  return offered.map((o) => timingSafeEqual(digest(o), want)).includes(true) ? 'ok' : 'wrong';
+}
+
+/** Whether the request carries `apiKey` (see `checkApiKey`). */
+export function authorize(headers: IncomingHttpHeaders, apiKey: string): boolean {
+  return checkApiKey(headers, apiKey) === 'ok';
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

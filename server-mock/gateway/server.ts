@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../src/protocol/codes.ts';
 import { createGatewayCore, type GatewayCoreOptions } from './core.ts';
+import type { UpgradeRefusal } from './metrics.ts';
 
 export interface GatewayServerOptions extends GatewayCoreOptions {
   /** @default 0 (any free port) */
@@ -19,7 +20,13 @@ export interface GatewayServerOptions extends GatewayCoreOptions {
   allowedOrigins?: string[];
   /** Handles every plain HTTP request (health, metrics, publish API, the demo's files). */
   http?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Called for every refused upgrade (also logged at `warn` through `logger`), e.g. `metrics.upgradeRefused`. @default undefined */
+  onUpgradeRefused?: ((reason: UpgradeRefusal) => void) | undefined;
 }
+
+/** Header values end up in logs: enough to diagnose, not enough to flood. */
+const MAX_LOGGED_HEADER = 200;
+const clip = (v: string | undefined) => (v !== undefined && v.length > MAX_LOGGED_HEADER ? `${v.slice(0, MAX_LOGGED_HEADER)}…` : v);
 
 export interface GatewayServer {
   /** `ws://host:port` */
@@ -76,15 +83,30 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
   });
 
+  /** Every refusal is a warn line with what was wrong, so an operator can tell a bad Origin list from a proxy dropping headers. */
+  const refused = (req: IncomingMessage, reason: UpgradeRefusal, message: string, details: object) => {
+    o.logger?.warn({ reason, remote: req.socket.remoteAddress, ...details }, message);
+    o.onUpgradeRefused?.(reason);
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const origin = req.headers.origin;
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!accepting) return refuse(503, 'Service Unavailable');
-    if (o.allowedOrigins?.length && !(origin && o.allowedOrigins.includes(origin))) return refuse(403, 'Forbidden');
+    if (!accepting) {
+      refused(req, 'draining', 'upgrade refused: the gateway is shutting down', {});
+      return refuse(503, 'Service Unavailable');
+    }
+    if (o.allowedOrigins?.length && !(origin && o.allowedOrigins.includes(origin))) {
+      refused(req, 'origin', origin ? 'upgrade refused: Origin not allowed' : 'upgrade refused: no Origin header', { origin: clip(origin) ?? null });
+      return refuse(403, 'Forbidden');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (ws.protocol !== SUBPROTOCOL) return ws.close(CloseCode.UnsupportedProtocol, `unsupported protocol: use ${SUBPROTOCOL}`);
+      if (ws.protocol !== SUBPROTOCOL) {
+        refused(req, 'subprotocol', 'upgrade refused: unsupported subprotocol', { offered: clip(req.headers['sec-websocket-protocol']) ?? null, expected: SUBPROTOCOL });
+        return ws.close(CloseCode.UnsupportedProtocol, `unsupported protocol: use ${SUBPROTOCOL}`);
+      }
       sockets.add(ws);
       const send = coalesced(socket, (data: string) => ws.send(data));
       /** One wait for 'drain' shared by every waiter, ended by the socket closing too. */

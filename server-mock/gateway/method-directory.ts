@@ -1,0 +1,55 @@
+/**
+ * Which methods exist: the built-in `system.*` ones and whatever the workers announce in the
+ * broker's method directory, reloaded every `refreshMs`. The metrics ask it before giving a
+ * method name its own label, so a client inventing names cannot grow `/metrics`.
+ */
+import type { Logger } from 'pino';
+import { systemMethod } from './system-methods.ts';
+
+export interface MethodDirectoryOptions {
+  /** The workers' methods, e.g. `() => broker.methods()` (names → descriptions) or a list of names. */
+  load: () => Promise<Record<string, unknown> | Iterable<string>>;
+  /** How often the list is reloaded; workers come and go. @default 10000 */
+  refreshMs?: number | undefined;
+  /** Names kept at most: the directory is written by workers, but a bound costs nothing. @default 10000 */
+  maxMethods?: number | undefined;
+  /** Where a failed reload is reported (once until the next success). @default undefined */
+  logger?: Pick<Logger, 'warn'> | undefined;
+}
+
+export interface MethodDirectory {
+  /** Whether `method` is built in or served by some worker, as of the last reload. */
+  has(method: string): boolean;
+  /** Reload now; never rejects (a failure keeps the previous list). */
+  refresh(): Promise<void>;
+  /** Stop reloading. */
+  close(): void;
+}
+
+export function createMethodDirectory(options: MethodDirectoryOptions): MethodDirectory {
+  const { load, refreshMs = 10_000, maxMethods = 10_000, logger } = options;
+  let names = new Set<string>();
+  let failing = false;
+
+  async function refresh() {
+    try {
+      const loaded = await load();
+      const list = Symbol.iterator in loaded ? [...(loaded as Iterable<string>)] : Object.keys(loaded);
+      names = new Set(list.slice(0, maxMethods));
+      failing = false;
+    } catch (err) {
+      if (!failing) logger?.warn({ err }, 'method directory: reload failed; keeping the previous list');
+      failing = true;
+    }
+  }
+
+  void refresh();
+  const timer = setInterval(() => void refresh(), refreshMs);
+  timer.unref();
+
+  return {
+    has: (method) => names.has(method) || systemMethod(method) !== undefined,
+    refresh,
+    close: () => clearInterval(timer),
+  };
+}
