@@ -1,71 +1,39 @@
 /// <reference types="vitest/config" />
 /**
- * Builds and tests, in one file.
+ * The browser file and the tests, in one file.
  *
- * - `vite build`: the package, one ESM file per entry point in `dist/` (shared code in
- *   shared chunks), dependencies left as imports, readable, with sourcemaps.
- * - `vite build --mode browser`: `dist/tether.js`, the core with every dependency inside,
- *   minified, for a plain `<script type="module">` with no bundler.
+ * - `vite build`: `dist/tether.js`, the core with every dependency inside, minified, for a
+ *   plain `<script type="module">` with no bundler. (The package's own files come from
+ *   `scripts/build-package.mjs`, run first; declarations from `tsc -p tsconfig.build.json`.)
  * - `vitest`: `src/**` in happy-dom (with `*.test-d.ts` type tests), `server-mock/**` in Node.
- *
- * Declarations come from `tsc -p tsconfig.build.json` (into `dist/types`), not from Vite.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
-
-/** Entry points of the package: output name in `dist/` → source. Adding an entry is one line here plus `exports` in package.json. */
-const entries: Record<string, string> = {
-  index: 'src/core/index.ts',
-  protocol: 'src/protocol/index.ts',
-  observers: 'src/observers/index.ts',
-  react: 'src/react/index.ts',
-  vue: 'src/vue/index.ts',
-};
 
 /** The browser file: a single entry, everything bundled. */
 const browserEntry = { tether: 'src/core/index.ts' };
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  dependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-};
-/** Every dependency and peer dependency, and their subpaths (`zod/mini`), stays an import. */
-const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
-const isExternal = (id: string) => deps.some((d) => id === d || id.startsWith(`${d}/`));
-
-export default defineConfig(({ mode }) => {
-  const browser = mode === 'browser';
+export default defineConfig(({ command }) => {
   return {
-    build: browser
-      ? {
-          outDir: 'dist',
-          // The package build ran first: keep its files.
-          emptyOutDir: false,
-          minify: true,
-          sourcemap: true,
-          lib: { entry: browserEntry, formats: ['es'], fileName: (_format, name) => `${name}.js` },
-          rolldownOptions: {
-            output: {
-              codeSplitting: false,
-              // Vite leaves whitespace and `/*#__PURE__*/` in ES libraries for the app's bundler; this file is
-              // loaded as is, so minify it fully.
-              minify: { codegen: true },
-              comments: { legal: true, annotation: false, jsdoc: false },
-            },
-          },
-        }
-      : {
-          outDir: 'dist',
-          emptyOutDir: true,
-          // Consumers minify; readable output makes their stack traces and audits easier.
-          minify: false,
-          sourcemap: true,
-          lib: { entry: entries, formats: ['es'], fileName: (_format, name) => `${name}.js` },
-          rolldownOptions: { external: isExternal, output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+    build: {
+      outDir: 'dist',
+      // The package build ran first: keep its files.
+      emptyOutDir: false,
+      minify: true,
+      sourcemap: true,
+      lib: { entry: browserEntry, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+      rolldownOptions: {
+        output: {
+          codeSplitting: false,
+          // Vite leaves whitespace and `/*#__PURE__*/` in ES libraries for the app's bundler; this file is
+          // loaded as is, so minify it fully.
+          minify: { codegen: true },
+          comments: { legal: true, annotation: false, jsdoc: false },
         },
+      },
+    },
     // Library mode leaves `process.env.*` alone for bundlers to replace; a page with no bundler has no `process`.
-    define: browser ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
+    define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
     test: {
       projects: [
         {

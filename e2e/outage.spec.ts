@@ -58,7 +58,7 @@ for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
         // A second, separate gateway on the same Redis prefix: the way to publish while the page's gateway is down.
         const [system] = await Promise.all([
           procs.run('start', env),
-          procs.run('gateway', { PORT: String(pubPort), PREFIX: prefix, JWT_SECRET: randomBytes(32).toString('hex') }),
+          procs.run('gateway', { PORT: String(pubPort), PREFIX: prefix, JWT_SECRET: randomBytes(32).toString('hex'), PUBLIC_ROOMS: '*' }),
         ]);
         const user = `u-${uid()}`;
         const room = `room-${uid()}`;

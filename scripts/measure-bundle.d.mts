@@ -7,6 +7,8 @@ export interface BundleInput {
   modules?: string[];
   /** Packages left as imports (peers the app has anyway); they do not count. */
   external?: string[];
+  /** Resolve `contents` as an app that installed `tether-rpc` would: through its `exports`, to `dist/`. */
+  asConsumer?: boolean;
 }
 
 export interface BundleSize {

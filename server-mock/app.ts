@@ -13,7 +13,8 @@ import { createMethodDirectory } from './gateway/method-directory.ts';
 import { createMetrics } from './gateway/metrics.ts';
 import { createRpcProxy } from './gateway/rpc-proxy.ts';
 import { startGateway, type GatewayServer } from './gateway/server.ts';
-import { verifierOptions } from './security-options.ts';
+import type { AuthorizeRoom } from './gateway/room-policy.ts';
+import { limitOptions, roomPolicyFromConfig, verifierOptions } from './security-options.ts';
 import type { MethodDefinition } from './worker/define.ts';
 import { createWorker, type Worker } from './worker/worker.ts';
 
@@ -43,6 +44,8 @@ export interface RunGatewayOptions {
   describe?: () => unknown;
   /** Serves what the gateway's HTTP API does not (the demo's files). */
   fallback?: RequestHandler;
+  /** The application's room rule, asked where the configured ones (`ROOM_RULES`) say `hook`. */
+  authorizeRoom?: AuthorizeRoom;
 }
 
 /** A gateway from its configuration: `ws` + HTTP API + metrics on one port. */
@@ -73,6 +76,8 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     maxFrameBytes: config.maxFrameBytes,
     callsPerSecond: config.callsPerSecond,
     maxPendingCalls: config.maxPendingCalls,
+    ...limitOptions(config),
+    roomPolicy: roomPolicyFromConfig(config, { authorizeRoom: o.authorizeRoom, logger: o.logger }),
     maxBufferedBytes: config.maxBufferedBytes,
     replayMaxBytes: config.replayMaxBytes,
     replayStallMs: config.replayStallMs,
@@ -88,6 +93,9 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
       connectionOpened: () => metrics.connectionOpened(),
       connectionClosed: () => metrics.connectionClosed(),
       brokerError: (op) => metrics.brokerError(op),
+      limitTripped: (limit) => metrics.limitTripped(limit),
+      authRefused: (kind) => metrics.authRefused(kind),
+      roomRefused: (action, rule) => metrics.roomRefused(action, rule),
     },
   });
   o.logger.info({ url: server.url, gateway: config.gatewayId, broker: o.broker.name }, 'gateway listening');

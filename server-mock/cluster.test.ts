@@ -25,7 +25,7 @@ await describeWithRedis('cluster on Redis', () => {
 
   const gateway = async () => {
     const port = await freePort();
-    const child = await runCli('gateway', { REDIS_URL: redisUrl, PREFIX: prefix, JWT_SECRET: SECRET, PORT: String(port), HEARTBEAT_MS: '1000' });
+    const child = await runCli('gateway', { REDIS_URL: redisUrl, PREFIX: prefix, JWT_SECRET: SECRET, PORT: String(port), HEARTBEAT_MS: '1000', PUBLIC_ROOMS: '*' });
     return Object.assign(child, { url: `ws://127.0.0.1:${port}` });
   };
   const worker = (name: string) =>

@@ -15,7 +15,8 @@ import { serve } from './control.ts';
 
 const role = process.env.ROLE ?? 'all';
 const methods = benchMethods();
-const gatewayConfig = role === 'worker' ? undefined : loadGatewayConfig(process.env, []);
+// Rooms open to every benchmark client, as in development (the secure default admits none).
+const gatewayConfig = role === 'worker' ? undefined : loadGatewayConfig({ PUBLIC_ROOMS: '*', ...process.env }, []);
 // The worker CLI's config insists on REDIS_URL; in one process with the embedded broker the
 // worker takes its settings the way `npm start` gives them.
 const workerCli = role === 'worker' ? loadWorkerConfig(process.env, []) : undefined;

@@ -95,6 +95,8 @@ export interface UserEventBody {
 export interface RoomEventBody {
   event: string;
   data?: unknown;
+  /** Who sent it, when a client published it: the authenticated user, stamped by the gateway. */
+  from?: string;
 }
 export type EventBody = UserEventBody | RoomEventBody;
 
@@ -167,6 +169,10 @@ export interface Consumer {
 /** A worker's handler: never throws; failures are returned as `error` replies. */
 export type CallHandler = (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
 
+/**
+ * Every method may reject with `BrokerUnavailableError` when the broker cannot be reached;
+ * any other rejection means it was reached and refused (a bug, or data it cannot take).
+ */
 export interface Broker {
   /** Driver name, for logs and `/health`. */
   readonly name: 'memory' | 'redis';

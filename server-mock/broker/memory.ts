@@ -12,7 +12,7 @@
  */
 import { ErrorCode } from '../../src/protocol/codes.ts';
 import type { Broker, BrokerOptions, CallReply, CallRequest, Claim, ConsumeOptions, EventBody, HistoryPage, LiveEvent, StoredEvent } from './broker.ts';
-import { deadlineReply, targetKey } from './broker.ts';
+import { BrokerUnavailableError, deadlineReply, targetKey } from './broker.ts';
 import { type ConsumerRuntime, type Entry, type State, announce, emit, listen, prune, sendLater, stateOf, trim } from './memory-state.ts';
 
 export interface MemoryBrokerOptions extends BrokerOptions {
@@ -57,7 +57,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
 
   const open = () => {
     // Like a Redis client after `quit`: a closed broker refuses work instead of pretending.
-    if (mine.closed) throw new Error('memory broker is closed');
+    if (mine.closed) throw new BrokerUnavailableError('memory broker is closed', false);
   };
 
   return {

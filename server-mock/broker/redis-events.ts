@@ -15,7 +15,7 @@ const TargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('broadcast') }),
 ]);
 const UserBody = z.object({ type: z.string(), message: z.string().optional(), data: z.unknown().optional() });
-const RoomBody = z.object({ event: z.string(), data: z.unknown().optional() });
+const RoomBody = z.object({ event: z.string(), data: z.unknown().optional(), from: z.string().optional() });
 /** A history entry's payload: the body plus its publication time (the offset is the entry id). */
 const StoredPayload = z.union([UserBody.extend({ ts: z.number() }), RoomBody.extend({ ts: z.number() })]);
 const StoredEventSchema = z.union([

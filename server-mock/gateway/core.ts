@@ -8,15 +8,19 @@
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
-import { decode } from '../../src/protocol/decode-any.ts';
+import { decode, type Frame } from '../../src/protocol/decode-any.ts';
+import type { Id, ProtocolError } from '../../src/protocol/decode.ts';
 import type { Broker, CallReply, CallRequest } from '../broker/broker.ts';
-import type { Verify } from './auth.ts';
+import type { RefusalKind, Verify, VerifyRoomToken } from './auth.ts';
 import { createCallsRouter, type Outcome } from './calls-router.ts';
 import { createFanout } from './fanout.ts';
 import { createHandshake, SERVER } from './handshake.ts';
 import { createHeartbeats } from './heartbeats.ts';
-import { createGatewayRooms, type AuthorizeRoom } from './rooms.ts';
+import { LIMIT_DEFAULTS, type LimitName } from './limits-defaults.ts';
+import { createRoomPolicy, type AuthorizeRoom, type RoomAction, type RoomDecider, type RoomPolicy } from './room-policy.ts';
+import { createGatewayRooms } from './rooms.ts';
 import { Session, type SessionSocket } from './session.ts';
+import { createRateLimit } from './rate-limit.ts';
 import { systemMethod } from './system-methods.ts';
 
 export { SERVER };
@@ -29,8 +33,19 @@ export interface GatewayCoreOptions {
   authTimeoutMs?: number;
   callTimeoutMs?: number;
   maxFrameBytes?: number;
+  /** Frames per second one connection may send (calls and requests). */
   callsPerSecond?: number;
+  /** Frames per second one user may send over all of their connections to this gateway. */
+  callsPerSecondPerUser?: number;
   maxPendingCalls?: number;
+  /** Rooms one connection may be in at once (joins and the rooms resumed in its auth frame). */
+  maxRoomsPerConnection?: number;
+  /** Connections one user may hold on this gateway; one more is closed with 4029. */
+  maxConnectionsPerUser?: number;
+  /** Sockets one address may hold open before they authenticate; more are refused (HTTP 429). */
+  maxPreauthPerAddress?: number;
+  /** Frames a socket may send before its `auth` frame, that one included: the next closes it (4008). */
+  maxFramesBeforeAuth?: number;
   maxBufferedBytes?: number;
   /**
    * A replay (what a resuming client missed of one stream) larger than this is not sent: the
@@ -42,8 +57,19 @@ export interface GatewayCoreOptions {
   resendWindowMs?: number;
   /** Send `token.expiring` this long before the token's `exp`. */
   tokenExpiringMs?: number;
-  /** May `user` join (or publish to) `room`? @default members may publish, anyone may join */
+  /**
+   * Who may join, publish to and watch which room: one policy for every room operation (see
+   * `room-policy.ts`; `roomPolicyFromConfig` builds the one `tether-gateway` configures).
+   * Absent: `createRoomPolicy` from `authorizeRoom`, `publicRooms` and `verifyRoomToken`, so
+   * with none of them no room is open, and Centrifugo's `$` and `#` rules always apply.
+   */
+  roomPolicy?: RoomPolicy;
+  /** The application's rule, when `roomPolicy` is not given. */
   authorizeRoom?: AuthorizeRoom;
+  /** Rooms anyone authenticated may join (names or globs, `*` for all), when `roomPolicy` is not given. */
+  publicRooms?: string[];
+  /** Checks room tokens (for `$` rooms), when `roomPolicy` is not given (`createRoomTokenVerifier`). */
+  verifyRoomToken?: VerifyRoomToken;
   /** Centrifugo-style RPC proxy instead of workers. */
   proxy?: (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
   /** JSON Schema of the methods, for `system.describe`. */
@@ -54,8 +80,15 @@ export interface GatewayCoreOptions {
     connectionOpened?(): void;
     connectionClosed?(): void;
     brokerError?(op: string, error: unknown): void;
+    /** A limit refused something (`rooms_per_connection`, `calls_per_user`, …). */
+    limitTripped?(limit: LimitName): void;
+    /** A token was refused, and why. */
+    authRefused?(kind: RefusalKind): void;
+    /** The room policy refused an operation, by the rule that decided. */
+    roomRefused?(action: RoomAction, rule: RoomDecider): void;
   };
 }
+
 
 /** The gateway's defaults; `config.ts` reads them too, so the CLI and the library agree. */
 export const GATEWAY_DEFAULTS = {
@@ -65,6 +98,7 @@ export const GATEWAY_DEFAULTS = {
   maxFrameBytes: 65_536,
   callsPerSecond: 50,
   maxPendingCalls: 100,
+  ...LIMIT_DEFAULTS,
   maxBufferedBytes: 1_048_576,
   replayMaxBytes: 16 * 1_048_576,
   replayStallMs: 10_000,
@@ -85,6 +119,10 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     log?.warn({ err: error, op }, 'broker error');
     o.hooks?.brokerError?.(op, error);
   };
+  const tripped = (limit: LimitName, s: Session | undefined, detail?: object) => {
+    log?.info({ limit, conn: s?.id, user: s?.user, ...detail }, 'limit tripped');
+    o.hooks?.limitTripped?.(limit);
+  };
   const fanout = createFanout(broker, { onError: (error, where) => brokerError(where, error) });
   const router = createCallsRouter({
     broker,
@@ -98,16 +136,38 @@ export function createGatewayCore(options: GatewayCoreOptions) {
   const rooms = createGatewayRooms({
     broker,
     fanout,
-    authorizeRoom: o.authorizeRoom,
+    policy: o.roomPolicy ?? createRoomPolicy({ authorizeRoom: o.authorizeRoom, publicRooms: o.publicRooms, verifyRoomToken: o.verifyRoomToken, logger: log }),
+    onRefused(s, room, action, d) {
+      log?.info({ conn: s.id, user: s.user, room, action, rule: d.rule, reason: d.reason }, 'room operation refused');
+      o.hooks?.roomRefused?.(action, d.rule);
+    },
     presenceTtlMs: o.heartbeatMs * 3,
     replayMaxBytes: o.replayMaxBytes,
+    maxRoomsPerConnection: o.maxRoomsPerConnection,
+    onLimit: (s) => tripped('rooms_per_connection', s),
   });
   const connections = new Set<Session>();
+  /** Sockets that have not authenticated yet, by address. */
+  const preauth = new Map<string, number>();
+  /** Per user: the rate limit shared by their connections here, and how many they hold. */
+  const users = new Map<string, { limit: ReturnType<typeof createRateLimit>; connections: number }>();
   let draining = false;
+
+  /** The socket authenticated or went away: it no longer counts against its address. */
+  function leavePreauth(s: Session) {
+    const n = (preauth.get(s.address) ?? 1) - 1;
+    if (n > 0) preauth.set(s.address, n);
+    else preauth.delete(s.address);
+  }
 
   function cleanup(s: Session) {
     if (!connections.delete(s)) return;
     s.clearTimers();
+    if (!s.user) leavePreauth(s);
+    else {
+      const u = users.get(s.user);
+      if (u && --u.connections <= 0) users.delete(s.user);
+    }
     heartbeats.remove(s);
     router.forget(s);
     for (const room of s.rooms) rooms.leave(s, room);
@@ -138,39 +198,64 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     heartbeatMs: o.heartbeatMs,
     tokenExpiringMs: o.tokenExpiringMs,
     replayMaxBytes: o.replayMaxBytes,
+    maxRoomsPerConnection: o.maxRoomsPerConnection,
     logger: log,
-    onAuthenticated: (s) => heartbeats.add(s),
+    onRefused: (kind) => o.hooks?.authRefused?.(kind),
+    admit(s, user) {
+      const u = users.get(user) ?? { limit: createRateLimit(o.callsPerSecondPerUser), connections: 0 };
+      if (u.connections >= o.maxConnectionsPerUser) {
+        tripped('connections_per_user', s);
+        return false;
+      }
+      u.connections++;
+      users.set(user, u);
+      leavePreauth(s);
+      heartbeats.add(s);
+      return true;
+    },
     end: cleanup,
   });
 
+  /** The frame came before `auth`: answer it, or close once the socket sent too many. */
+  function beforeAuth(s: Session, id: Id | null) {
+    if (++s.preAuthFrames >= o.maxFramesBeforeAuth) {
+      tripped('frames_before_auth', s);
+      s.close(CloseCode.AuthTimeout, 'auth must be the first frame');
+      return cleanup(s);
+    }
+    s.error(id, ErrorCode.Unauthenticated, 'Authenticate first');
+  }
+
   // ── frames ───────────────────────────────────────────────────────────────────────────
-  async function handle(s: Session, raw: string) {
-    if (Buffer.byteLength(raw) > o.maxFrameBytes) return s.error(null, ErrorCode.PayloadTooLarge, 'Payload too large');
-    const d = decode(raw);
-    if (!d.ok) return s.error(d.error.id, d.error.code, d.error.message, d.error.data);
-    const f = d.frame;
+  async function handle(s: Session, f: Frame) {
     if (f.kind === 'event') return; // pong, or a push the client echoed: nothing to answer
     if (f.kind === 'result' || f.kind === 'error') return s.error(f.id, ErrorCode.InvalidRequest, 'Invalid Request: clients send requests');
-    if (!s.user) {
-      if (f.kind === 'request' && f.method === 'auth') return handshake.authenticate(s, f.id, f.params.token, f.params.resume);
-      return s.error(f.id, ErrorCode.Unauthenticated, 'Authenticate first');
+    if (f.kind === 'request' && f.method === 'auth') {
+      // One identity per socket: a second auth, while the first is checked or after, is refused.
+      if (s.user || s.authenticating) return s.error(f.id, ErrorCode.InvalidRequest, 'Invalid Request: this socket is authenticated already');
+      s.authenticating = true;
+      try {
+        return await handshake.authenticate(s, f.id, f.params.token, f.params.resume);
+      } finally {
+        s.authenticating = false;
+      }
     }
+    if (!s.user) return s.authenticating ? s.error(f.id, ErrorCode.Unauthenticated, 'Authenticate first') : beforeAuth(s, f.id);
     if (draining) return s.error(f.id, ErrorCode.Unavailable, 'Gateway restarting');
-    if (!s.limit.take()) return s.error(f.id, ErrorCode.RateLimited, 'Rate limited');
+    if (!s.limit.take()) return tripped('calls_per_connection', s), s.error(f.id, ErrorCode.RateLimited, 'Rate limited');
+    if (!users.get(s.user)?.limit.take()) return tripped('calls_per_user', s), s.error(f.id, ErrorCode.RateLimited, 'Rate limited (this user)');
 
     if (f.kind === 'call') {
       const local = systemMethod(f.method);
       if (local) return s.result(f.id, await local(f.params, { session: s, started, gatewayId: o.gatewayId, broker, describe: o.describe, connections: connections.size }));
-      if (s.pending >= o.maxPendingCalls) return s.error(f.id, ErrorCode.RateLimited, 'Too many pending calls');
+      if (s.pending >= o.maxPendingCalls) return tripped('pending_calls', s), s.error(f.id, ErrorCode.RateLimited, 'Too many pending calls');
       return router.call(s, f.id, f.method, f.params);
     }
     switch (f.method) {
-      case 'auth':
-        return s.error(f.id, ErrorCode.InvalidRequest, 'Already authenticated');
       case 'auth.refresh':
         return handshake.refresh(s, f.id, f.params.token);
       case 'rooms.join':
-        return rooms.join(s, f.id, f.params.room, f.params.since);
+        return rooms.join(s, f.id, f.params.room, f.params.since, f.params.token);
       case 'rooms.leave':
         rooms.leave(s, f.params.room);
         return s.result(f.id, { room: f.params.room });
@@ -181,17 +266,38 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     }
   }
 
+  /** A frame that did not decode: its error, or for an unreadable `auth` frame, the close a bad token gets. */
+  function refuse(s: Session, error: ProtocolError, raw: string) {
+    if (!s.user && error.method === 'auth') {
+      log?.info({ conn: s.id, reason: 'no token' }, 'auth refused');
+      s.close(CloseCode.Unauthorized, 'no token');
+      return cleanup(s);
+    }
+    const id = error.id ?? readId(raw);
+    if (!s.user && !s.authenticating) return beforeAuth(s, id);
+    s.error(id, error.code, error.message, error.data);
+  }
+
   return {
     gatewayId: o.gatewayId,
 
+    /** May another socket from `address` open before it authenticates? (Asked before the upgrade.) */
+    admits(address: string) {
+      if ((preauth.get(address) ?? 0) < o.maxPreauthPerAddress) return true;
+      tripped('preauth_per_address', undefined, { address });
+      return false;
+    },
+
     /** A new transport connection. Feed it frames with `receive`, and tell it when it closed. */
-    connect(socket: SessionSocket) {
-      const s = new Session(`c-${nanoid(10)}`, socket, o, (slow) => {
+    connect(socket: SessionSocket, address = 'local') {
+      const s = new Session(`c-${nanoid(10)}`, address, socket, o, (slow) => {
         log?.warn({ conn: slow.id, user: slow.user }, 'slow consumer: closing');
+        tripped('slow_consumer', slow);
         slow.close(CloseCode.TryAgainLater, 'slow consumer');
         cleanup(slow);
       });
       connections.add(s);
+      preauth.set(address, (preauth.get(address) ?? 0) + 1);
       o.hooks?.connectionOpened?.();
       s.later(o.authTimeoutMs, () => {
         if (s.user) return;
@@ -202,10 +308,14 @@ export function createGatewayCore(options: GatewayCoreOptions) {
         session: s,
         receive(raw: string) {
           s.alive = true;
-          handle(s, raw).catch((error: unknown) => {
+          if (s.closed) return;
+          if (Buffer.byteLength(raw) > o.maxFrameBytes) return s.error(readId(raw), ErrorCode.PayloadTooLarge, 'Payload too large');
+          const d = decode(raw);
+          if (!d.ok) return refuse(s, d.error, raw);
+          handle(s, d.frame).catch((error: unknown) => {
             log?.error({ err: error, conn: s.id }, 'frame handling failed');
             o.hooks?.brokerError?.('frame', error);
-            s.error(null, ErrorCode.InternalError, 'Internal error');
+            s.error('id' in d.frame ? d.frame.id : null, ErrorCode.InternalError, 'Internal error');
           });
         },
         /** Frames that are not text. */
@@ -233,6 +343,20 @@ export function createGatewayCore(options: GatewayCoreOptions) {
 
     stats: () => ({ connections: connections.size, pendingCalls: router.size(), subscriptions: fanout.subscriptionCount() }),
   };
+}
+
+/**
+ * The id of a frame that could not be decoded (not JSON, too deep, too large), when it can
+ * still be read from among its first plain members, so its caller gets an answer to its call.
+ */
+export function readId(raw: string): Id | null {
+  const m = /^\s*\{(?:\s*"(?:[^"\\]|\\.)*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)\s*,)*?\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,16})\s*[,}]/.exec(raw.slice(0, 2000));
+  if (!m) return null;
+  try {
+    return JSON.parse(m[1]!) as Id;
+  } catch {
+    return null;
+  }
 }
 
 export type GatewayCore = ReturnType<typeof createGatewayCore>;

@@ -162,7 +162,8 @@ function gatewaySuite(openBroker: () => Promise<Broker>) {
   });
 
   it('refuses a room its authorization hook refuses, with -32002', async () => {
-    const s = await start({ gateway: { authorizeRoom: (user, room) => !room.startsWith('vip') || user === 'boss' } });
+    // The application's rule alone decides (no public rooms here).
+    const s = await start({ gateway: { publicRooms: [], authorizeRoom: (user, room) => !room.startsWith('vip') || user === 'boss' } });
     const c = s.client('u1');
     await expect(c.room('vip-lounge').join()).rejects.toMatchObject({ code: -32002 });
     await expect(s.client('boss').room('vip-lounge').join()).resolves.toBeUndefined();

@@ -9,14 +9,15 @@ import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
 import type { Resume } from '../../src/protocol/client-frames.ts';
 import type { Id } from '../../src/protocol/decode.ts';
 import type { Broker } from '../broker/broker.ts';
-import type { Verify } from './auth.ts';
+import type { JWTPayload } from 'jose';
+import type { RefusalKind, Verify } from './auth.ts';
 import type { createFanout } from './fanout.ts';
 import { finishStream, startStream, type StreamStart } from './replay.ts';
 import type { createGatewayRooms, RoomStart } from './rooms.ts';
 import type { Session } from './session.ts';
+import { nextTokenTimer } from './token-timing.ts';
 
 export const SERVER = { name: 'tether-gateway', version: '0.1.0' };
-const MAX_TIMER = 2 ** 31 - 1;
 
 export interface HandshakeOptions {
   broker: Broker;
@@ -26,9 +27,13 @@ export interface HandshakeOptions {
   heartbeatMs: number;
   tokenExpiringMs: number;
   replayMaxBytes: number;
+  /** At most this many rooms are resumed from one auth frame; the others are not joined. */
+  maxRoomsPerConnection: number;
   logger?: Logger | undefined;
-  /** The session is authenticated (heartbeats start). */
-  onAuthenticated(s: Session): void;
+  /** May `user` hold one more connection here? If so the session now counts as theirs (heartbeats start). */
+  admit(s: Session, user: string): boolean;
+  /** A token was refused (for metrics). */
+  onRefused?(kind: RefusalKind): void;
   /** The session is over (closed by the handshake: refused, expired). */
   end(s: Session): void;
 }
@@ -36,19 +41,39 @@ export interface HandshakeOptions {
 export function createHandshake(o: HandshakeOptions) {
   const log = o.logger;
 
-  function scheduleExpiry(s: Session, exp: number | undefined) {
-    s.clearTimers();
-    if (!exp) return;
-    const left = exp * 1000 - Date.now();
-    // Timers fire at once past 2^31-1 ms (~24.8 days); tokens often live 30 days: look again later.
-    if (left - o.tokenExpiringMs > MAX_TIMER) return void s.later(MAX_TIMER, () => scheduleExpiry(s, exp));
-    // The notice, then (one timer per connection at a time) the close at expiry.
-    s.later(Math.max(0, left - o.tokenExpiringMs), () => {
-      s.notify('token.expiring', { inMs: Math.max(0, exp * 1000 - Date.now()) });
-      s.later(Math.max(0, exp * 1000 - Date.now()), () => {
-        s.close(CloseCode.Unauthorized, 'token expired');
-        o.end(s);
+  /** Take `v`'s token as the session's current one, keeping what was said about an earlier token with the same `exp`. */
+  function adopt(s: Session, exp: number | undefined, claims: JWTPayload) {
+    s.claims = claims;
+    const same = s.token !== undefined && s.token.exp === exp;
+    s.token = {
+      exp,
+      iat: typeof claims.iat === 'number' ? claims.iat : undefined,
+      verifiedAt: same ? s.token!.verifiedAt : Date.now(),
+      // A refresh that brings the same token back (a client's cache) is not a new token to warn about.
+      noticeSent: same ? s.token!.noticeSent : false,
+      lastNoticeAt: s.token?.lastNoticeAt,
+    };
+    arm(s);
+  }
+
+  /** The session's one timer for its token: `token.expiring` once, then the close at expiry (see token-timing.ts). */
+  function arm(s: Session) {
+    const t = s.token;
+    if (!t) return;
+    const step = nextTokenTimer({ ...t, now: Date.now(), tokenExpiringMs: o.tokenExpiringMs });
+    if (step.action === 'none') return s.clearTimers();
+    if (step.action === 'recheck') return s.later(step.inMs, () => arm(s));
+    if (step.action === 'notice') {
+      return s.later(step.inMs, () => {
+        s.notify('token.expiring', { inMs: Math.max(0, (t.exp ?? 0) * 1000 - Date.now()) });
+        t.noticeSent = true;
+        t.lastNoticeAt = Date.now();
+        arm(s);
       });
+    }
+    s.later(step.inMs, () => {
+      s.close(CloseCode.Unauthorized, 'token expired');
+      o.end(s);
     });
   }
 
@@ -56,15 +81,19 @@ export function createHandshake(o: HandshakeOptions) {
     const v = await o.verify(token);
     if (s.closed) return;
     if (!v.ok) {
-      log?.info({ conn: s.id, reason: v.reason }, 'auth refused');
+      log?.info({ conn: s.id, kind: v.kind, reason: v.reason }, 'auth refused');
+      o.onRefused?.(v.kind);
       // Keys out of reach is not the token's fault: "try later" keeps the client retrying.
       s.close(v.code === ErrorCode.Unavailable ? CloseCode.TryAgainLater : CloseCode.Unauthorized, v.reason);
       return o.end(s);
     }
     const user = v.user;
+    if (!o.admit(s, user)) {
+      s.close(CloseCode.RateLimited, 'too many connections for this user');
+      return o.end(s);
+    }
     s.user = user;
-    scheduleExpiry(s, v.exp);
-    o.onAuthenticated(s);
+    adopt(s, v.exp, v.claims);
     const stream = (kind: 'user' | 'broadcast', since: string | undefined) =>
       startStream({
         broker: o.broker,
@@ -88,13 +117,11 @@ export function createHandshake(o: HandshakeOptions) {
       throw error;
     }
     const rooms: Record<string, boolean> = {};
-    const roomStarts: RoomStart[] = [];
-    for (const [room, since] of Object.entries(resume?.rooms ?? {})) {
-      const joined = await o.rooms.start(s, room, since);
-      if (!joined) continue;
-      rooms[room] = joined.recovered;
-      roomStarts.push(joined);
-    }
+    // Like joins, one at a time up to the limit; the rest are not joined (the client joins them itself).
+    const wanted = Object.entries(resume?.rooms ?? {}).slice(0, o.maxRoomsPerConnection);
+    const started = await Promise.all(wanted.map(([room, since]) => o.rooms.start(s, room, since).catch(() => undefined)));
+    const roomStarts = started.filter((r): r is RoomStart => r !== undefined && 'key' in r);
+    for (const r of roomStarts) rooms[r.room] = r.recovered;
     if (s.closed) return;
     o.fanout.started(mine.key, mine.tip);
     o.fanout.started(all.key, all.tip);
@@ -113,9 +140,12 @@ export function createHandshake(o: HandshakeOptions) {
 
   async function refresh(s: Session, id: Id, token: string) {
     const v = await o.verify(token);
-    if (!v.ok) return s.error(id, v.code, v.reason);
+    if (!v.ok) {
+      o.onRefused?.(v.kind);
+      return s.error(id, v.code, v.reason);
+    }
     if (v.user !== s.user) return s.error(id, ErrorCode.Unauthenticated, 'Token is for another user');
-    scheduleExpiry(s, v.exp);
+    adopt(s, v.exp, v.claims);
     return s.result(id, { exp: v.exp ?? 0 });
   }
 

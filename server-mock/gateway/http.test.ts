@@ -4,7 +4,7 @@ import { nanoid } from 'nanoid';
 import { pino } from 'pino';
 import * as z from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Broker } from '../broker/broker.ts';
+import { BrokerUnavailableError, type Broker } from '../broker/broker.ts';
 import { createMemoryBroker } from '../broker/memory.ts';
 import { allEvents } from '../broker/contract.ts';
 import { createHttpHandler, type HttpHandlerOptions } from './http.ts';
@@ -238,7 +238,8 @@ describe('POST /api/publish: whose fault it is', () => {
 
   it('answers 503 when Redis is out of reach (connection refused)', async () => {
     const memory = createMemoryBroker({ prefix: `http-test:${nanoid(8)}:` });
-    const down = { ...memory, publish: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })) };
+    // How a broker says it is out of reach (the Redis broker wraps ECONNREFUSED and timeouts in it).
+    const down = { ...memory, publish: () => Promise.reject(new BrokerUnavailableError('connect ECONNREFUSED 127.0.0.1:6379', false)) };
     const { url } = await start({ broker: down });
     expect((await publish(url, { broadcast: true, type: 't' })).status).toBe(503);
   });

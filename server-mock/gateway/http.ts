@@ -10,8 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import * as z from 'zod';
-import type { Broker, StoredEvent } from '../broker/broker.ts';
+import { BrokerUnavailableError, type Broker, type StoredEvent } from '../broker/broker.ts';
 import type { Metrics } from './metrics.ts';
 import { checkApiKey, parsePublishBody, publishResponse } from './publish-api.ts';
 
@@ -153,12 +152,11 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestHandler {
 }
 
 /**
- * Whether a failed broker call means the broker is out of reach (closed, disconnected, timed
- * out, out of memory), as opposed to a programming or validation error, which the broker
- * throws as one of these types and which no retry would fix.
+ * Whether a failed publish means the broker is out of reach (`BrokerUnavailableError`: retry
+ * later, 503), rather than the broker refusing the event (a Redis error reply, a bug: 500).
  */
 export function isBrokerFailure(err: unknown): boolean {
-  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof z.ZodError);
+  return err instanceof BrokerUnavailableError;
 }
 
 /**

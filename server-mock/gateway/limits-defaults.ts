@@ -18,3 +18,18 @@ export const LIMIT_DEFAULTS = {
 } as const;
 
 export type LimitOptions = { [K in keyof typeof LIMIT_DEFAULTS]: number };
+
+/** Limits whose trips are counted, as the `limit` label spells them. */
+export const LIMIT_NAMES = [
+  'rooms_per_connection',
+  'connections_per_user',
+  'calls_per_user',
+  'calls_per_connection',
+  'pending_calls',
+  'preauth_per_address',
+  'frames_before_auth',
+  'frame_size',
+  'auth_timeout',
+  'slow_consumer',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];

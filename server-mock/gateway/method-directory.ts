@@ -11,6 +11,8 @@ export interface MethodDirectoryOptions {
   load: () => Promise<Record<string, unknown> | Iterable<string>>;
   /** How often the list is reloaded; workers come and go. @default 10000 */
   refreshMs?: number | undefined;
+  /** A name not on the list reloads it, at most this often, so a worker that just started is known within about this long. @default 1000 */
+  missRefreshMs?: number | undefined;
   /** Names kept at most: the directory is written by workers, but a bound costs nothing. @default 10000 */
   maxMethods?: number | undefined;
   /** Where a failed reload is reported (once until the next success). @default undefined */
@@ -27,9 +29,10 @@ export interface MethodDirectory {
 }
 
 export function createMethodDirectory(options: MethodDirectoryOptions): MethodDirectory {
-  const { load, refreshMs = 10_000, maxMethods = 10_000, logger } = options;
+  const { load, refreshMs = 10_000, missRefreshMs = 1000, maxMethods = 10_000, logger } = options;
   let names = new Set<string>();
   let failing = false;
+  let lastMissRefresh = 0;
 
   async function refresh() {
     try {
@@ -48,7 +51,14 @@ export function createMethodDirectory(options: MethodDirectoryOptions): MethodDi
   timer.unref();
 
   return {
-    has: (method) => names.has(method) || systemMethod(method) !== undefined,
+    has(method) {
+      if (names.has(method) || systemMethod(method) !== undefined) return true;
+      if (Date.now() - lastMissRefresh >= missRefreshMs) {
+        lastMissRefresh = Date.now();
+        void refresh();
+      }
+      return false;
+    },
     refresh,
     close: () => clearInterval(timer),
   };

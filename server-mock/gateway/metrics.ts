@@ -7,6 +7,7 @@
  * only if some worker serves it (`knownMethods`), and at most `maxLabelLength` characters of
  * it; the other labels take values from fixed lists, anything else counting as `other`.
  */
+import { LIMIT_NAMES, type LimitName } from './limits-defaults.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Target } from '../broker/broker.ts';
 import { REFUSAL_KINDS, type RefusalKind } from './auth.ts';
@@ -17,23 +18,10 @@ export type CallOutcome = 'ok' | 'error' | 'timeout' | 'rejected';
 /** The kind of an event, as the `kind` label spells it. */
 export type EventKind = 'notification' | 'broadcast' | 'room';
 
-/** Limits whose trips are counted, as the `limit` label spells them. */
-export const LIMIT_NAMES = [
-  'rooms_per_connection',
-  'connections_per_user',
-  'calls_per_user',
-  'calls_per_connection',
-  'pending_calls',
-  'preauth_per_address',
-  'frames_before_auth',
-  'frame_size',
-  'auth_timeout',
-  'slow_consumer',
-] as const;
-export type LimitName = (typeof LIMIT_NAMES)[number];
+export { LIMIT_NAMES, type LimitName } from './limits-defaults.ts';
 
 /** Why an upgrade to WebSocket was refused, as the `reason` label spells it. */
-export const UPGRADE_REFUSALS = ['origin', 'subprotocol', 'draining'] as const;
+export const UPGRADE_REFUSALS = ['origin', 'subprotocol', 'draining', 'preauth'] as const;
 export type UpgradeRefusal = (typeof UPGRADE_REFUSALS)[number];
 
 export interface MetricsOptions {

@@ -94,6 +94,7 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    const address = req.socket.remoteAddress ?? 'unknown';
     if (!accepting) {
       refused(req, 'draining', 'upgrade refused: the gateway is shutting down', {});
       return refuse(503, 'Service Unavailable');
@@ -101,6 +102,10 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
     if (o.allowedOrigins?.length && !(origin && o.allowedOrigins.includes(origin))) {
       refused(req, 'origin', origin ? 'upgrade refused: Origin not allowed' : 'upgrade refused: no Origin header', { origin: clip(origin) ?? null });
       return refuse(403, 'Forbidden');
+    }
+    if (!core.admits(address)) {
+      refused(req, 'preauth', 'upgrade refused: too many sockets from this address waiting to authenticate', { address });
+      return refuse(429, 'Too Many Requests');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (ws.protocol !== SUBPROTOCOL) {
@@ -130,7 +135,7 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
           return ws.bufferedAmount;
         },
         drained,
-      });
+      }, address);
       ws.on('message', (data, isBinary) => (isBinary ? conn.binary() : conn.receive(data.toString())));
       ws.on('close', () => {
         sockets.delete(ws);

@@ -5,6 +5,7 @@
  * stream is replayed its live events wait here, so nothing overtakes the history, and the
  * replay itself goes out at the pace the client reads it.
  */
+import type { JWTPayload } from 'jose';
 import { compareOffsets } from '../../src/protocol/offsets.ts';
 import type { Id } from '../../src/protocol/decode.ts';
 import { createRateLimit } from './rate-limit.ts';
@@ -31,6 +32,15 @@ export interface SessionLimits {
   replayStallMs: number;
 }
 
+/** What the gateway remembers of a connection's current token, to warn before it expires. */
+export interface TokenState {
+  exp: number | undefined;
+  iat: number | undefined;
+  verifiedAt: number;
+  noticeSent: boolean;
+  lastNoticeAt: number | undefined;
+}
+
 /** What a pushed event carries at least: its position in its stream. */
 export type Pushed = { offset: string };
 
@@ -42,6 +52,14 @@ export interface ReplayFrame {
 
 export class Session {
   user: string | undefined;
+  /** An `auth` frame is being verified: a second one is refused (one identity per socket). */
+  authenticating = false;
+  /** Frames that came before the `auth` frame. */
+  preAuthFrames = 0;
+  /** The verified claims of its current token (the room policy reads its `rooms` claim). */
+  claims: JWTPayload | undefined;
+  /** Its current token's timing: see `token-timing.ts`. */
+  token: TokenState | undefined;
   /** Rooms this connection has joined. */
   readonly rooms = new Set<string>();
   /** Answered (or sent anything) since the last heartbeat. */
@@ -63,6 +81,8 @@ export class Session {
 
   constructor(
     readonly id: string,
+    /** The peer's address, for the per-address limit on sockets that have not authenticated. */
+    readonly address: string,
     private readonly socket: SessionSocket,
     private readonly limits: SessionLimits,
     private readonly onSlow: (session: Session) => void,

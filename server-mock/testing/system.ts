@@ -12,7 +12,7 @@ import { createClient, type Client } from '../../src/core/client.ts';
 import type { ClientOptions } from '../../src/core/options.ts';
 import type { Broker } from '../broker/broker.ts';
 import { createMemoryBroker } from '../broker/memory.ts';
-import { createVerifier, signDevToken } from '../gateway/auth.ts';
+import { createRoomTokenVerifier, createVerifier, signDevToken } from '../gateway/auth.ts';
 import { startGateway, type GatewayServer, type GatewayServerOptions } from '../gateway/server.ts';
 import type { MethodDefinition } from '../worker/define.ts';
 import { demoMethods } from '../worker/demo-methods.ts';
@@ -34,8 +34,10 @@ export async function startSystem(o: SystemOptions = {}) {
   const gateways: GatewayServer[] = [];
   const clients: Client[] = [];
   const verify = createVerifier({ secret: SECRET });
+  // Rooms open to everyone, as in development (the secure default admits none); `$` and `#` rules still apply.
+  const rooms = { publicRooms: ['*'], verifyRoomToken: createRoomTokenVerifier({ secret: SECRET }) };
   const addGateway = async (extra: Partial<GatewayServerOptions> = {}) => {
-    const gw = await startGateway({ broker, verify, ...o.gateway, ...extra });
+    const gw = await startGateway({ broker, verify, ...rooms, ...o.gateway, ...extra });
     gateways.push(gw);
     return gw;
   };

@@ -31,11 +31,13 @@ export function demoMethods() {
       async ({ sku, qty, delayMs }, ctx) => {
         runs++;
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-        const existing = byCall.get(`${ctx.user}:${ctx.callId}`);
+        // A key no (user, call id) pair can share with another: "acme" + "alice:c1" is not "acme:alice" + "c1".
+        const key = JSON.stringify([ctx.user, ctx.callId]);
+        const existing = byCall.get(key);
         if (existing) return orders.get(existing)!;
         const order = { id: `o${orders.size + 1}`, sku, qty, total: qty * 9.5, user: ctx.user };
         orders.set(order.id, order);
-        byCall.set(`${ctx.user}:${ctx.callId}`, order.id);
+        byCall.set(key, order.id);
         await ctx.notify(ctx.user, 'order.created', order, `Order ${order.id} created`);
         return order;
       },

@@ -69,7 +69,7 @@ describe('auth', () => {
     const { client } = h.client({ url: gw.url, token: expired });
     await advance(10);
     expect(gw.conns).toHaveLength(0);
-    expect(client.getSnapshot()).toMatchObject({ state: 'unauthorized', reason: 'Token expired' });
+    expect(client.getSnapshot()).toMatchObject({ state: 'unauthorized', reason: 'token expired' });
   });
 
   it('asks the token function again when it returned an expired token', async () => {

@@ -107,6 +107,7 @@ const missing = (what: string): never => {
   throw new TypeError(what);
 };
 type Stream = 'user' | 'broadcast';
+const refusedBy = (why: string) => `token refused: ${why}`;
 const streams: Stream[] = ['user', 'broadcast'];
 
 export function createClient<const C extends Contract = Contract>(options: ClientOptions<C>): Client<C> {
@@ -201,11 +202,16 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       const url = typeof o.url === 'function' ? await o.url() : o.url;
       const jwt = await resolveToken(token, now);
       if (my !== gen) return;
-      if (!jwt) return lost(my, CloseCode.Unauthorized, 'Token expired');
+      if (!jwt) return lost(my, CloseCode.Unauthorized, jwt === '' ? 'no token' : 'token expired');
       const s = (ws = new Socket(url, SUBPROTOCOL));
-      s.onclose = (e) => lost(my, e.code, e.reason);
+      let opened = false;
+      // A browser tells nothing more about a socket that never opened: wrong URL, gateway down, Origin refused.
+      s.onclose = (e) => lost(my, e.code, !opened ? 'unreachable or refused' : e.code === CloseCode.Unauthorized ? refusedBy(e.reason) : e.reason);
       s.onmessage = (e) => receive(String(e.data));
-      s.onopen = () => authenticate(my, jwt);
+      s.onopen = () => {
+        opened = true;
+        void authenticate(my, jwt);
+      };
       // The close event says all we need; but `ws` in Node throws an 'error' nobody listens to.
       s.onerror = () => {};
     } catch (error) {
@@ -238,7 +244,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       const code = (error as RpcError).code;
       const refused = code === ErrorCode.Unauthenticated || code === ErrorCode.TokenExpired;
       if (!refused) report(error);
-      lost(my, refused ? CloseCode.Unauthorized : 1006, String(error));
+      lost(my, refused ? CloseCode.Unauthorized : 1006, refused ? refusedBy((error as RpcError).message) : String(error));
     }
   }
 
@@ -265,9 +271,9 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       case 'gap': {
         const { stream, room, offset } = f.params;
         if (room !== undefined) return rooms.gap(room, offset);
-        if (stream !== 'user' && stream !== 'broadcast') return;
-        cursors[stream].set(offset);
-        return events.emit('gap', { stream });
+        const cursor = cursors[stream as Stream];
+        cursor?.set(offset);
+        return cursor && events.emit('gap', { stream: stream as Stream });
       }
       default: {
         const k = f.method === 'notification' ? 'user' : 'broadcast';

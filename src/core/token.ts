@@ -15,9 +15,12 @@ export function isExpired(token: string, now: number): boolean {
   }
 }
 
-/** Get a token from `source`; a source function is asked twice before an expired token is given up on. */
+/**
+ * Get a token from `source`; a source function is asked twice before an expired token is
+ * given up on. `''` when there is none, `undefined` when the one there is has expired.
+ */
 export async function resolveToken(source: Lazy<string>, now: () => number): Promise<string | undefined> {
-  const get = () => (typeof source === 'function' ? source() : source);
+  const get = async () => (await (typeof source === 'function' ? source() : source)) || '';
   let token = await get();
   if (isExpired(token, now()) && typeof source === 'function') token = await get();
   return isExpired(token, now()) ? undefined : token;

@@ -25,7 +25,8 @@ export type Resume = z.infer<typeof Resume>;
 export const AuthParams = z.object({ token, resume: z.optional(Resume) });
 export type AuthParams = z.infer<typeof AuthParams>;
 export const AuthRefreshParams = z.object({ token });
-export const RoomJoinParams = z.object({ room: name, since: z.optional(Offset) });
+/** `token`: a room token, for rooms that need one (`$name`, Centrifugo's private channels). */
+export const RoomJoinParams = z.object({ room: name, since: z.optional(Offset), token: z.optional(token) });
 export type RoomJoinParams = z.infer<typeof RoomJoinParams>;
 export const RoomLeaveParams = z.object({ room: name });
 export const RoomPublishParams = z.object({ room: name, event: name, data: z.optional(z.unknown()) });

@@ -37,6 +37,8 @@ export type ProtocolError = {
   code: ErrorCode;
   message: string;
   data?: { issues: Issue[] };
+  /** The frame's method, when it could be read. */
+  method?: string;
 };
 export type Decoded<F> = { ok: true; frame: F } | { ok: false; error: ProtocolError };
 
@@ -55,9 +57,9 @@ const isId = (v: unknown): v is Id => typeof v === 'string' || typeof v === 'num
 /** Build a decoder that knows the built-in requests `R` and the notifications `E`. */
 export function createDecoder<R extends Table, E extends Table>(requests: R, events: E) {
   type F = ResultFrame | ErrorFrame | CallRequest | RequestFrame<R> | EventFrame<E>;
-  const fail = (id: Id | null, code: ErrorCode, message: string, issues?: z.core.$ZodIssue[]): Decoded<F> => ({
+  const fail = (id: Id | null, code: ErrorCode, message: string, issues?: z.core.$ZodIssue[], method?: string): Decoded<F> => ({
     ok: false,
-    error: issues ? { id, code, message, data: { issues: toIssues(issues) } } : { id, code, message },
+    error: issues ? { id, code, message, data: { issues: toIssues(issues) }, method } : { id, code, message },
   });
 
   return (raw: string): Decoded<F> => {
@@ -87,7 +89,7 @@ export function createDecoder<R extends Table, E extends Table>(requests: R, eve
       return fail(null, ErrorCode.MethodNotFound, `Method not found: ${method}`);
     }
     const p = table[method]!.safeParse(params);
-    if (!p.success) return fail(id, ErrorCode.InvalidParams, `Invalid params: ${method}`, p.error.issues);
+    if (!p.success) return fail(id, ErrorCode.InvalidParams, `Invalid params: ${method}`, p.error.issues, method);
     return {
       ok: true,
       frame: (id === null ? { kind: 'event', method, params: p.data } : { kind: 'request', id, method, params: p.data }) as F,
@@ -95,7 +97,37 @@ export function createDecoder<R extends Table, E extends Table>(requests: R, eve
   };
 }
 
-/** Decode a frame sent by a gateway (what a client receives). */
-export const decodeServerFrame = /* @__PURE__ */ createDecoder({}, ServerEvents);
 /** A frame a gateway sends. */
-export type ServerFrame = ReturnType<typeof decodeServerFrame> extends Decoded<infer F> ? F : never;
+export type ServerFrame = ResultFrame | ErrorFrame | CallRequest | EventFrame<typeof ServerEvents>;
+
+/**
+ * Decode a frame sent by a gateway (what a client receives). `createDecoder` with no requests,
+ * written out: the browser bundle carries only this (a gateway never sends requests, so a
+ * frame with an id and a method is returned as a `call` for the client to report).
+ */
+export function decodeServerFrame(raw: string): Decoded<ServerFrame> {
+  const fail = (id: Id | null, code: ErrorCode, message: string, issues?: z.core.$ZodIssue[]): Decoded<ServerFrame> => ({
+    ok: false,
+    error: issues ? { id, code, message, data: { issues: toIssues(issues) } } : { id, code, message },
+  });
+  let msg: Record<string, unknown>;
+  try {
+    msg = JSON.parse(raw) ?? 0;
+  } catch {
+    return fail(null, ErrorCode.ParseError, 'Parse error');
+  }
+  const { id = null, method, params } = msg;
+  const validId = id === null || isId(id);
+  if (typeof msg !== 'object' || Array.isArray(msg) || msg.jsonrpc !== '2.0' || !validId || (method !== undefined && typeof method !== 'string')) {
+    return fail(validId ? id : null, ErrorCode.InvalidRequest, 'Invalid Request');
+  }
+  if (method === undefined) {
+    const e = 'error' in msg && WireError.safeParse(msg.error);
+    if (e) return e.success ? { ok: true, frame: { kind: 'error', id, error: e.data } } : fail(id, ErrorCode.InvalidRequest, 'Invalid Request');
+    return id === null || !('result' in msg) ? fail(id, ErrorCode.InvalidRequest, 'Invalid Request') : { ok: true, frame: { kind: 'result', id, result: msg.result } };
+  }
+  if (id !== null) return { ok: true, frame: { kind: 'call', id, method, params } };
+  if (!Object.hasOwn(ServerEvents, method)) return fail(null, ErrorCode.MethodNotFound, `Method not found: ${method}`);
+  const p = ServerEvents[method as keyof typeof ServerEvents].safeParse(params);
+  return p.success ? { ok: true, frame: { kind: 'event', method, params: p.data } as ServerFrame } : fail(id, ErrorCode.InvalidParams, `Invalid params: ${method}`, p.error.issues);
+}

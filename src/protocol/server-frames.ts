@@ -48,7 +48,8 @@ export type NotificationEvent = z.infer<typeof NotificationParams>;
 export const BroadcastParams = NotificationParams;
 export type BroadcastEvent = NotificationEvent;
 
-export const RoomMessageParams = z.object({ room: text, offset, event: text, data: opt(z.unknown()), ts: num });
+/** `from`: the user who published it from a client, stamped by the gateway (absent when a backend did). */
+export const RoomMessageParams = z.object({ room: text, offset, event: text, data: opt(z.unknown()), ts: num, from: opt(text) });
 export type RoomMessage = z.infer<typeof RoomMessageParams>;
 
 /** A user (by id) entering or leaving a room: sent on their first join and last leave. */
