@@ -52,10 +52,10 @@ export async function startCase() {
       return runCli('worker', { REDIS_URL: redis.url, WORKER_NAME: name, RUNS_FILE: runsFile, ...env }, { entry: 'server-mock/faults/worker.ts' });
     },
 
-    /** A backend in the test process: the Redis broker, for `ledger.publish`. */
-    async backend(): Promise<Broker> {
+    /** A backend in the test process: the Redis broker, for `ledger.publish`. It trims history too: give it the gateways' limits. */
+    async backend(options: { historyMaxLen?: number } = {}): Promise<Broker> {
       const { createRedisBroker } = await import('../broker/redis.ts');
-      const broker = await createRedisBroker({ url: redis.url, onError: () => brokerErrors++ });
+      const broker = await createRedisBroker({ url: redis.url, onError: () => brokerErrors++, ...options });
       closers.push(() => broker.close());
       return broker;
     },
@@ -108,6 +108,12 @@ export async function waitFor(check: () => boolean, ms: number, everyMs = 100): 
 export function every(ms: number, fn: () => unknown): () => void {
   const timer = setInterval(fn, ms);
   return () => clearInterval(timer);
+}
+
+/** The gateway's `GET /health`. */
+export async function health(gateway: Pick<Gateway, 'port'>): Promise<{ status: string; connections?: number; pendingCalls?: number }> {
+  const res = await fetch(`http://127.0.0.1:${gateway.port}/health`);
+  return (await res.json()) as { status: string; connections?: number };
 }
 
 /** Resident memory of process `pid` in bytes, from /proc (Linux), or undefined elsewhere. */

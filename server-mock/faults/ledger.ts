@@ -27,8 +27,8 @@ interface ClientRecord {
   client: Client;
   /** When each stream started to count (first connected; room joined). */
   since: Map<StreamKey, number>;
-  /** seq → times it was delivered. */
-  received: Map<number, number[]>;
+  /** seq → each delivery: when, and the offset it came with. */
+  received: Map<number, { at: number; offset: string }[]>;
   gaps: { stream: StreamKey; at: number }[];
   /** Close codes of the connections and attempts it lost. */
   closes: number[];
@@ -66,6 +66,8 @@ export interface StreamFigures {
   once: number;
   late: number;
   twice: number;
+  /** Delivered twice under two offsets: the backend's publish ran twice (a resend across a Redis restart), not a duplicate delivery. */
+  republished: number;
   gapped: number;
   lost: number;
 }
@@ -95,9 +97,13 @@ export interface Figures {
   runs: { calls: number; total: number; max: number; twice: number; moreThanTwice: number; newId: number };
   /** The lost deliveries, a few, for the failure message. */
   lostSample: string[];
+  /** Lost deliveries per client. */
+  lostByClient: Record<string, number>;
+  /** The slowest delivery: who, which event, how late. */
+  slowest?: string;
 }
 
-const zero = (): StreamFigures => ({ expected: 0, once: 0, late: 0, twice: 0, gapped: 0, lost: 0 });
+const zero = (): StreamFigures => ({ expected: 0, once: 0, late: 0, twice: 0, republished: 0, gapped: 0, lost: 0 });
 const kindOf = (s: StreamKey) => (s.startsWith('room:') ? 'room' : s);
 
 export type Ledger = ReturnType<typeof createLedger>;
@@ -107,6 +113,7 @@ export function createLedger() {
   const events = new Map<number, EventRecord>();
   const calls: CallRecord[] = [];
   const callsByKey = new Map<string, CallRecord>();
+  const started = Date.now();
   let seq = 0;
 
   /** `ws` with a tap on answers: the same id answered twice on one socket is counted. */
@@ -136,15 +143,8 @@ export function createLedger() {
       const client = createClient({ ...options, WebSocket: tappedSocket(() => record) });
       const r: ClientRecord = (record = { name, user, client, since: new Map(), received: new Map(), gaps: [], closes: [], answeredTwice: 0 });
       clients.set(name, r);
-      const got = (s: number | undefined) => {
-        if (typeof s !== 'number') return;
-        const times = r.received.get(s) ?? [];
-        times.push(Date.now());
-        r.received.set(s, times);
-      };
-      const seqOf = (data: unknown) => (data as { seq?: number } | undefined)?.seq;
-      client.on('notification', (n) => got(seqOf(n.data)));
-      client.on('broadcast', (b) => got(seqOf(b.data)));
+      client.on('notification', (n) => delivered(r, n));
+      client.on('broadcast', (b) => delivered(r, b));
       client.on('gap', ({ stream }) => r.gaps.push({ stream, at: Date.now() }));
       client.on('state', (e) => {
         if (e.to === 'connected' && !r.since.has('user')) {
@@ -161,13 +161,7 @@ export function createLedger() {
     async joinRoom(name: string, room: string) {
       const r = clients.get(name)!;
       const handle = r.client.room(room);
-      handle.on('message', (m) => {
-        const s = (m.data as { seq?: number } | undefined)?.seq;
-        if (typeof s !== 'number') return;
-        const times = r.received.get(s) ?? [];
-        times.push(Date.now());
-        r.received.set(s, times);
-      });
+      handle.on('message', (m) => delivered(r, m));
       handle.on('gap', () => r.gaps.push({ stream: `room:${room}`, at: Date.now() }));
       await handle.join();
       r.since.set(`room:${room}`, Date.now());
@@ -222,12 +216,12 @@ export function createLedger() {
     /** Calls not settled yet. */
     pendingCalls: () => calls.filter((c) => c.settles === 0).length,
 
-    /** Deliveries owed and neither made nor excused by a gap (cheap enough to poll every 100 ms). */
-    outstanding(): number {
+    /** Deliveries owed (to `only` these clients) and neither made nor excused by a gap; cheap enough to poll every 100 ms. */
+    outstanding(only?: string[]): number {
       let n = 0;
       for (const e of events.values()) {
         if (e.ok === false) continue;
-        for (const r of recipients(e)) if (!r.received.has(e.seq) && !gapAfter(r, e)) n++;
+        for (const r of recipients(e, only)) if (!r.received.has(e.seq) && !gapAfter(r, e)) n++;
       }
       return n;
     },
@@ -236,16 +230,21 @@ export function createLedger() {
     callRecord: (key: string) => callsByKey.get(key),
     eventCount: () => events.size,
 
-    /** The figures of the case so far. `lateMs`: a delivery later than this after its publish counts as late. */
-    check(o: { lateMs: number; runs?: Map<string, Run[]> }): Figures {
+    /**
+     * The figures of the case so far. `lateMs`: a delivery later than this after its publish
+     * counts as late. `only`: the events owed to these clients, and their gaps and closes.
+     */
+    check(o: { lateMs: number; runs?: Map<string, Run[]>; only?: string[] }): Figures {
+      const watched = [...clients.values()].filter((r) => !o.only || o.only.includes(r.name));
       const f: Figures = {
-        clients: clients.size,
+        clients: watched.length,
         calls: { made: calls.length, ok: 0, errors: {}, pending: 0, settledTwice: 0, untyped: 0, answeredTwice: 0, slowestMs: 0 },
         events: { ...zero(), published: events.size, failedToPublish: 0, unconfirmed: 0, maxLatencyMs: 0, byStream: {} },
         gaps: {},
         closes: {},
         runs: { calls: 0, total: 0, max: 0, twice: 0, moreThanTwice: 0, newId: 0 },
         lostSample: [],
+        lostByClient: {},
       };
       for (const c of calls) {
         if (c.settles === 0) f.calls.pending++;
@@ -255,7 +254,7 @@ export function createLedger() {
         if (c.outcome && !c.typed) f.calls.untyped++;
         if (c.end) f.calls.slowestMs = Math.max(f.calls.slowestMs, c.end - c.start);
       }
-      for (const r of clients.values()) {
+      for (const r of watched) {
         f.calls.answeredTwice += r.answeredTwice;
         for (const g of r.gaps) f.gaps[g.stream] = (f.gaps[g.stream] ?? 0) + 1;
         for (const code of r.closes) f.closes[code] = (f.closes[code] ?? 0) + 1;
@@ -263,7 +262,7 @@ export function createLedger() {
       for (const e of events.values()) {
         if (e.ok === false) f.events.failedToPublish++;
         const bucket = (f.events.byStream[kindOf(e.stream)] ??= zero());
-        for (const r of recipients(e)) {
+        for (const r of recipients(e, o.only)) {
           const times = r.received.get(e.seq);
           if (e.ok === false) {
             if (times) f.events.unconfirmed++;
@@ -278,13 +277,18 @@ export function createLedger() {
             if (gapAfter(r, e)) count('gapped');
             else {
               count('lost');
+              f.lostByClient[r.name] = (f.lostByClient[r.name] ?? 0) + 1;
               if (f.lostSample.length < 5) f.lostSample.push(`${r.name} ${e.stream} #${e.seq}`);
             }
             continue;
           }
-          count(times.length === 1 ? 'once' : 'twice');
-          const latency = times[0]! - (e.end ?? e.start);
-          f.events.maxLatencyMs = Math.max(f.events.maxLatencyMs, latency);
+          const offsets = new Set(times.map((t) => t.offset)).size;
+          count(times.length === 1 ? 'once' : offsets === times.length ? 'republished' : 'twice');
+          const latency = times[0]!.at - (e.end ?? e.start);
+          if (latency > f.events.maxLatencyMs) {
+            f.events.maxLatencyMs = latency;
+            f.slowest = `${r.name} ${e.stream} #${e.seq}, published at +${((e.start - started) / 1000).toFixed(1)} s`;
+          }
           if (latency > o.lateMs) count('late');
         }
       }
@@ -307,11 +311,20 @@ export function createLedger() {
     },
   };
 
+  function delivered(r: ClientRecord, e: { offset: string; data?: unknown }) {
+    const s = (e.data as { seq?: number } | undefined)?.seq;
+    if (typeof s !== 'number') return;
+    const list = r.received.get(s) ?? [];
+    list.push({ at: Date.now(), offset: e.offset });
+    r.received.set(s, list);
+  }
+
   /** The clients that owe this event a delivery: watching its stream since before it was published. */
-  function recipients(e: EventRecord): ClientRecord[] {
+  function recipients(e: EventRecord, only?: string[]): ClientRecord[] {
     const out: ClientRecord[] = [];
     for (const r of clients.values()) {
       if (e.stream === 'user' && r.user !== e.user) continue;
+      if (only && !only.includes(r.name)) continue;
       const since = r.since.get(e.stream);
       if (since !== undefined && since <= e.start) out.push(r);
     }
@@ -336,18 +349,19 @@ export function printFigures(title: string, f: Figures, lines: string[] = [], o:
   const c = f.calls;
   const e = f.events;
   const stream = (name: string, s: StreamFigures) =>
-    `    ${name.padEnd(10)} ${n(s.expected)} owed: ${n(s.once)} once (${n(s.late)} late), ${n(s.twice)} twice, ${n(s.gapped)} missed with a gap, ${n(s.lost)} lost`;
-  const out = [
-    `── ${title} ${'─'.repeat(Math.max(3, 76 - title.length))}`,
-    ...lines.map((l) => `  ${l}`),
-    `  calls      ${n(c.made)} made: ${n(c.ok)} ok, errors: ${list(c.errors)}; ${n(c.pending)} pending, ${n(c.settledTwice)} settled twice, ${n(c.untyped)} untyped errors, ${n(c.answeredTwice)} answered twice on one socket; slowest ${secs(c.slowestMs)}`,
-  ];
+    `    ${name.padEnd(10)} ${n(s.expected)} owed: ${n(s.once)} once (${n(s.late)} late), ${n(s.twice)} twice, ${n(s.gapped)} missed with a gap, ${n(s.lost)} lost${s.republished ? `, ${n(s.republished)} published twice by the backend` : ''}`;
+  const out = [`── ${title} ${'─'.repeat(Math.max(3, 76 - title.length))}`, ...lines.map((l) => `  ${l}`)];
+  if (c.made) {
+    out.push(
+      `  calls      ${n(c.made)} made: ${n(c.ok)} ok, errors: ${list(c.errors)}; ${n(c.pending)} pending, ${n(c.settledTwice)} settled twice, ${n(c.untyped)} untyped errors, ${n(c.answeredTwice)} answered twice on one socket; slowest ${secs(c.slowestMs)}`,
+    );
+  }
   if (f.runs.calls) {
     out.push(`  runs       ${n(f.runs.total)} runs of ${n(f.runs.calls)} calls: max ${f.runs.max} per call, ${n(f.runs.twice)} ran twice, ${n(f.runs.moreThanTwice)} more than twice, ${n(f.runs.newId)} rerun under a new id`);
   }
   if (e.published) {
     out.push(
-      `  events     ${n(e.published)} published (${n(e.failedToPublish)} failed to publish); ${n(e.expected)} deliveries owed to ${f.clients} clients: ${n(e.once)} once, ${n(e.late)} late${o.lateMs ? ` (> ${secs(o.lateMs)})` : ''}, ${n(e.twice)} twice, ${n(e.gapped)} missed with a gap, ${n(e.lost)} lost; slowest delivery ${secs(e.maxLatencyMs)}`,
+      `  events     ${n(e.published)} published (${n(e.failedToPublish)} failed to publish); ${n(e.expected)} deliveries owed to ${f.clients} clients: ${n(e.once)} once, ${n(e.late)} late${o.lateMs ? ` (> ${secs(o.lateMs)})` : ''}, ${n(e.twice)} twice, ${n(e.gapped)} missed with a gap, ${n(e.lost)} lost (not delivered by the end, no gap); slowest delivery ${secs(e.maxLatencyMs)}${f.slowest ? ` (${f.slowest})` : ''}`,
       ...Object.entries(e.byStream).map(([k, s]) => stream(k, s)),
     );
     if (e.unconfirmed) out.push(`    (${n(e.unconfirmed)} deliveries of events whose publish call failed)`);
