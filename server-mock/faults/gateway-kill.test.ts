@@ -4,38 +4,31 @@
  * the same id and answered there without running again; every notification and broadcast
  * published meanwhile reaches each of its clients exactly once, replayed from history.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { every, secs, startCase, waitFor, type Case } from './harness.ts';
+import { secs, useCases, waitFor } from './harness.ts';
 
 const CLIENTS = 20;
 const RUN_MS = 250;
 
 describeWithRedisServer('fault: gateway SIGKILL behind a balancer', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it('brings every client back through the other gateway, loses and reruns no call, and delivers every event once', async () => {
-    c = await startCase();
+    const c = await cases.start();
     const [g1, g2] = await Promise.all([c.gateway(), c.gateway(), c.worker('w1'), c.worker('w2')]);
     const balancer = await c.proxy([g1.address, g2.address]);
     const backend = await c.backend();
     const names = Array.from({ length: CLIENTS }, (_, i) => `u${i}`);
-    const clients = names.map((name) => c!.client(name, name, balancer.url));
+    const clients = names.map((name) => c.client(name, name, balancer.url));
     const connected = () => clients.every((cl) => cl.getSnapshot().state === 'connected');
     expect(await waitFor(connected, 15_000)).toBe(true);
 
-    let calling = true;
-    const loops = names.map(async (name) => {
-      for (let i = 1; calling; i++) await c!.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: RUN_MS });
-    });
+    const loops = names.map((name) => c.repeat((i) => c.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: RUN_MS })));
     let next = 0;
-    const stopNotes = every(25, () => void c!.ledger.publish(backend, { kind: 'user', user: names[next++ % CLIENTS]! }));
-    const stopBroadcasts = every(200, () => void c!.ledger.publish(backend, { kind: 'broadcast' }));
+    const stopNotes = c.every(25, () => void c.ledger.publish(backend, { kind: 'user', user: names[next++ % CLIENTS]! }));
+    const stopBroadcasts = c.every(200, () => void c.ledger.publish(backend, { kind: 'broadcast' }));
     await new Promise((r) => setTimeout(r, 2000));
 
     const onKilled = balancer.connections().filter((l) => l.upstream === g1.address).length;
@@ -46,11 +39,10 @@ describeWithRedisServer('fault: gateway SIGKILL behind a balancer', () => {
     const allBack = await waitFor(() => reconnected.size >= onKilled && connected(), 15_000, 10);
     const backMs = Date.now() - killedAt;
     await new Promise((r) => setTimeout(r, 2000));
-    calling = false;
+    for (const loop of loops) loop.stop();
     stopNotes();
     stopBroadcasts();
-    await waitFor(() => c!.ledger.pendingCalls() === 0 && c!.ledger.outstanding() === 0, 20_000);
-    await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1000))]);
+    await waitFor(() => c.ledger.pendingCalls() === 0 && c.ledger.outstanding() === 0, 20_000);
 
     const f = c.ledger.check({ lateMs: 5000, runs: c.runs() });
     printFigures('gateway SIGKILL behind a balancer', f, [

@@ -10,15 +10,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Redis } from 'ioredis';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach } from 'vitest';
 import type { Client } from '../../src/core/client.ts';
 import type { ClientOptions } from '../../src/core/options.ts';
 import type { Broker } from '../broker/broker.ts';
 import { signDevToken } from '../gateway/auth.ts';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.ts';
 import { freePort, runCli, stopAll } from '../testing/processes.ts';
-import { startRedisServer } from '../testing/redis-server.ts';
+import { startRedisServer, stopAllRedisServers } from '../testing/redis-server.ts';
 import { createLedger } from './ledger.ts';
 import { readRuns } from './methods.ts';
 
@@ -33,6 +34,7 @@ export async function startCase() {
   const ledger = createLedger();
   const closers: (() => Promise<unknown> | unknown)[] = [];
   let brokerErrors = 0;
+  let stopped = false;
 
   return {
     redis,
@@ -82,7 +84,26 @@ export async function startCase() {
 
     runs: () => readRuns(runsFile),
 
+    /** Run `fn` every `ms` without waiting for it (a steady rate, whatever Redis does), until the returned stop or the case's end. */
+    every(ms: number, fn: () => unknown): () => void {
+      const timer = setInterval(fn, ms);
+      const stop = () => clearInterval(timer);
+      closers.push(stop);
+      return stop;
+    },
+
+    /** Run `body(1)`, `body(2)`, … one after the other until the returned `stop()` or the case's end. */
+    repeat(body: (i: number) => Promise<unknown>): { stop(): void } {
+      let on = true;
+      closers.push(() => (on = false));
+      void (async () => {
+        for (let i = 1; on && !stopped; i++) await body(i);
+      })();
+      return { stop: () => (on = false) };
+    },
+
     async stop() {
+      stopped = true;
       ledger.closeAll();
       for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => {});
       await stopAll();
@@ -104,10 +125,23 @@ export async function waitFor(check: () => boolean, ms: number, everyMs = 100): 
   }
 }
 
-/** Run `fn` every `ms` without waiting for it (a steady rate, whatever Redis does); returns the stop function. */
-export function every(ms: number, fn: () => unknown): () => void {
-  const timer = setInterval(fn, ms);
-  return () => clearInterval(timer);
+/**
+ * Inside a `describe`: start a case per test with `start()`; it is stopped after the test,
+ * passed or failed, and anything left (a case that failed half-started) after the file.
+ */
+export function useCases() {
+  let current: Case | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await stopAll();
+    await stopAllRedisServers();
+  });
+  return {
+    start: async () => (current = await startCase()),
+  };
 }
 
 /** The gateway's `GET /health`. */
@@ -116,7 +150,7 @@ export async function health(gateway: Pick<Gateway, 'port'>): Promise<{ status: 
   return (await res.json()) as { status: string; connections?: number };
 }
 
-/** Resident memory of process `pid` in bytes, from /proc (Linux), or undefined elsewhere. */
+/** Resident memory of process `pid` in bytes, from /proc (Linux; elsewhere undefined, and the memory bounds hold trivially). */
 export function rssOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {

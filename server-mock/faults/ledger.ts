@@ -106,8 +106,6 @@ export interface Figures {
 const zero = (): StreamFigures => ({ expected: 0, once: 0, late: 0, twice: 0, republished: 0, gapped: 0, lost: 0 });
 const kindOf = (s: StreamKey) => (s.startsWith('room:') ? 'room' : s);
 
-export type Ledger = ReturnType<typeof createLedger>;
-
 export function createLedger() {
   const clients = new Map<string, ClientRecord>();
   const events = new Map<number, EventRecord>();
@@ -226,9 +224,8 @@ export function createLedger() {
       return n;
     },
 
-    clientRecord: (name: string) => clients.get(name),
+    /** The call recorded under `key`. */
     callRecord: (key: string) => callsByKey.get(key),
-    eventCount: () => events.size,
 
     /**
      * The figures of the case so far. `lateMs`: a delivery later than this after its publish

@@ -5,10 +5,10 @@
  * heartbeatMs + heartbeatGraceMs, come back once the network does, and every call made
  * before or during the partition must settle exactly once and run exactly once.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { every, secs, startCase, waitFor, type Case } from './harness.ts';
+import { secs, useCases, waitFor } from './harness.ts';
 
 const HEARTBEAT_MS = 1000;
 const GRACE_MS = 1000;
@@ -17,14 +17,10 @@ const TIMER_SLACK_MS = 150;
 const HOLD_MS = 3500;
 
 describeWithRedisServer('fault: partition with held bytes', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it('detects the dead socket within heartbeat + grace, comes back, and settles every call once', async () => {
-    c = await startCase();
+    const c = await cases.start();
     const [gateway] = await Promise.all([c.gateway({ HEARTBEAT_MS: String(HEARTBEAT_MS) }), c.worker('w1')]);
     const proxy = await c.proxy([gateway.address]);
     const backend = await c.backend();
@@ -34,8 +30,8 @@ describeWithRedisServer('fault: partition with held bytes', () => {
     expect(await waitFor(() => client.getSnapshot().state === 'connected', 5000)).toBe(true);
 
     let n = 0;
-    const stopCalls = every(100, () => void c!.ledger.call('alice', `a${++n}`, 'fault.work', { key: `a${n}`, ms: 200 }));
-    const stopEvents = every(100, () => void c!.ledger.publish(backend, { kind: 'user', user: 'alice' }));
+    const stopCalls = c.every(100, () => void c.ledger.call('alice', `a${++n}`, 'fault.work', { key: `a${n}`, ms: 200 }));
+    const stopEvents = c.every(100, () => void c.ledger.publish(backend, { kind: 'user', user: 'alice' }));
     await new Promise((r) => setTimeout(r, 1000));
 
     const heldAt = Date.now();
@@ -50,7 +46,7 @@ describeWithRedisServer('fault: partition with held bytes', () => {
     await new Promise((r) => setTimeout(r, 1000));
     stopCalls();
     stopEvents();
-    await waitFor(() => c!.ledger.pendingCalls() === 0 && c!.ledger.outstanding() === 0, 15_000);
+    await waitFor(() => c.ledger.pendingCalls() === 0 && c.ledger.outstanding() === 0, 15_000);
 
     const f = c.ledger.check({ lateMs: HOLD_MS + 5000, runs: c.runs() });
     const bound = HEARTBEAT_MS + GRACE_MS;

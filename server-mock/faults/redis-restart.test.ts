@@ -12,10 +12,10 @@
  * is a race in real life (backoff phases differ); the proxy makes the unlucky order certain,
  * so events published before the gateway's subscriber is back are always part of the case.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { every, secs, startCase, waitFor, type Case } from './harness.ts';
+import { secs, useCases, waitFor } from './harness.ts';
 
 const STAYING = 8;
 const RETURNING = 8;
@@ -24,14 +24,10 @@ const ROOM = 'lobby';
 const GATEWAY_LATE_MS = 700;
 
 describeWithRedisServer('fault: Redis restart under load', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it('delivers every event once or with a gap, and settles every call once, across a Redis restart', async () => {
-    c = await startCase();
+    const c = await cases.start();
     const redisLink = await c.proxy([`127.0.0.1:${c.redis.port}`]);
     const [gateway] = await Promise.all([
       c.gateway({ CALL_TIMEOUT_MS: '3000', REDIS_URL: `redis://127.0.0.1:${redisLink.port}` }),
@@ -45,25 +41,24 @@ describeWithRedisServer('fault: Redis restart under load', () => {
     const returning = Array.from({ length: RETURNING }, (_, i) => `r${i}`);
     const names = [...staying, ...returning];
     const clients = [
-      ...staying.map((n) => c!.client(n, n, gateway.url, options)),
-      ...returning.map((n) => c!.client(n, n, proxy.url, options)),
+      ...staying.map((n) => c.client(n, n, gateway.url, options)),
+      ...returning.map((n) => c.client(n, n, proxy.url, options)),
     ];
     const connected = () => clients.every((cl) => cl.getSnapshot().state === 'connected');
     expect(await waitFor(connected, 15_000)).toBe(true);
-    await Promise.all(names.map((n) => c!.ledger.joinRoom(n, ROOM)));
+    await Promise.all(names.map((n) => c.ledger.joinRoom(n, ROOM)));
 
-    let calling = true;
-    const loops = names.map(async (name) => {
-      for (let i = 1; calling; i++) {
-        await c!.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: 100 });
+    const loops = names.map((name) =>
+      c.repeat(async (i) => {
+        await c.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: 100 });
         await new Promise((r) => setTimeout(r, 50));
-      }
-    });
+      }),
+    );
     let next = 0;
     const stops = [
-      every(20, () => void c!.ledger.publish(backend, { kind: 'user', user: names[next++ % names.length]! })),
-      every(100, () => void c!.ledger.publish(backend, { kind: 'broadcast' })),
-      every(100, () => void c!.ledger.publish(backend, { kind: 'room', room: ROOM })),
+      c.every(20, () => void c.ledger.publish(backend, { kind: 'user', user: names[next++ % names.length]! })),
+      c.every(100, () => void c.ledger.publish(backend, { kind: 'broadcast' })),
+      c.every(100, () => void c.ledger.publish(backend, { kind: 'room', room: ROOM })),
     ];
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -82,10 +77,9 @@ describeWithRedisServer('fault: Redis restart under load', () => {
     proxy.pass();
     const back = await waitFor(connected, 10_000);
     await new Promise((r) => setTimeout(r, 2000));
-    calling = false;
+    for (const loop of loops) loop.stop();
     for (const stop of stops) stop();
-    await waitFor(() => c!.ledger.pendingCalls() === 0 && c!.ledger.outstanding() === 0, 8000);
-    await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1000))]);
+    await waitFor(() => c.ledger.pendingCalls() === 0 && c.ledger.outstanding() === 0, 8000);
 
     const f = c.ledger.check({ lateMs: 5000, runs: c.runs() });
     const lostBy = (group: string[]) => group.reduce((sum, n) => sum + (f.lostByClient[n] ?? 0), 0);

@@ -5,24 +5,20 @@
  * gateway may queue for one socket. When it comes back it must get all of them exactly once
  * (or a gap, never a silent loss), without being closed as a slow consumer again and again.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { mb, secs, startCase, waitFor, type Case } from './harness.ts';
+import { mb, secs, useCases, waitFor } from './harness.ts';
 
 const EVENTS = 100;
 const EVENT_BYTES = 64 * 1024;
 const HISTORY = 1000;
 
 describeWithRedisServer('fault: replay larger than MAX_BUFFERED_BYTES', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it('replays 100 × 64 KB notifications and broadcasts to a returning client, each once, with no 1013 loop', async () => {
-    c = await startCase();
+    const c = await cases.start();
     // MAX_BUFFERED_BYTES stays at its default, 1 MiB.
     const gateway = await c.gateway({ MAX_FRAME_BYTES: String(2 * EVENT_BYTES), HISTORY_MAX_LEN: String(HISTORY) });
     const proxy = await c.proxy([gateway.address]);
@@ -32,7 +28,7 @@ describeWithRedisServer('fault: replay larger than MAX_BUFFERED_BYTES', () => {
     // One event seen live first, so the client resumes from an offset it received.
     await c.ledger.publish(backend, { kind: 'user', user: 'reader' });
     await c.ledger.publish(backend, { kind: 'broadcast' });
-    expect(await waitFor(() => c!.ledger.outstanding() === 0, 5000)).toBe(true);
+    expect(await waitFor(() => c.ledger.outstanding() === 0, 5000)).toBe(true);
 
     proxy.refuse();
     proxy.reset();
@@ -45,7 +41,7 @@ describeWithRedisServer('fault: replay larger than MAX_BUFFERED_BYTES', () => {
     }
     const passedAt = Date.now();
     proxy.pass();
-    const complete = await waitFor(() => c!.ledger.outstanding() === 0, 15_000);
+    const complete = await waitFor(() => c.ledger.outstanding() === 0, 15_000);
     const completeMs = Date.now() - passedAt;
 
     const f = c.ledger.check({ lateMs: Infinity });

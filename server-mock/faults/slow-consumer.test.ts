@@ -5,10 +5,10 @@
  * its own memory bounded, and the other must get everything promptly meanwhile. Once the
  * network moves again, the slow client comes back and ends with every event once, or a gap.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { health, mb, sampleRss, secs, startCase, waitFor, type Case } from './harness.ts';
+import { health, mb, sampleRss, secs, useCases, waitFor } from './harness.ts';
 
 const MAX_BUFFERED_BYTES = 262_144;
 const EVENT_BYTES = 32 * 1024;
@@ -31,14 +31,10 @@ const PROMPT_MS = 1000;
 const RSS_BOUND = 32 * 1024 * 1024;
 
 describeWithRedisServer('fault: slow consumer', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it('closes the client that stops reading with bounded memory, serves the other promptly, and resumes the slow one without loss', async () => {
-    c = await startCase();
+    const c = await cases.start();
     const gateway = await c.gateway({ MAX_BUFFERED_BYTES: String(MAX_BUFFERED_BYTES), HISTORY_MAX_LEN: String(HISTORY) });
     const proxy = await c.proxy([gateway.address]);
     const backend = await c.backend({ historyMaxLen: HISTORY });
@@ -56,8 +52,8 @@ describeWithRedisServer('fault: slow consumer', () => {
       const batch = Math.min(BATCH, EVENTS - sent);
       await Promise.all(
         Array.from({ length: batch }, () => [
-          c!.ledger.publish(backend, { kind: 'user', user: 'slow' }, EVENT_BYTES),
-          c!.ledger.publish(backend, { kind: 'user', user: 'fast' }, EVENT_BYTES),
+          c.ledger.publish(backend, { kind: 'user', user: 'slow' }, EVENT_BYTES),
+          c.ledger.publish(backend, { kind: 'user', user: 'fast' }, EVENT_BYTES),
         ]).flat(),
       );
       sent += batch;
@@ -65,13 +61,13 @@ describeWithRedisServer('fault: slow consumer', () => {
       if (!closedAfter && (await health(gateway)).connections === 1) closedAfter = sent;
     }
     const publishMs = Date.now() - started;
-    await waitFor(() => c!.ledger.outstanding(['fast']) === 0, 10_000);
+    await waitFor(() => c.ledger.outstanding(['fast']) === 0, 10_000);
     rss.stop();
     const growth = rss.peak() - rss.first;
 
     const resumedAt = Date.now();
     proxy.resumeDownstream(link!.id);
-    const complete = await waitFor(() => c!.ledger.outstanding(['slow']) === 0, 15_000);
+    const complete = await waitFor(() => c.ledger.outstanding(['slow']) === 0, 15_000);
     const completeMs = Date.now() - resumedAt;
 
     const fastFigures = c.ledger.check({ lateMs: PROMPT_MS, only: ['fast'] });

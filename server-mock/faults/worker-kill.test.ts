@@ -5,10 +5,10 @@
  * over and answered within 1.5 × CLAIM_IDLE_MS plus their own run time, each call may run at
  * most twice (once on the dead worker, once on the rescuer), and every call settles once.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
-import { secs, startCase, waitFor, type Case } from './harness.ts';
+import { secs, useCases, waitFor } from './harness.ts';
 
 const CLIENTS = 50;
 const CONCURRENCY = 4;
@@ -16,25 +16,18 @@ const CLAIM_IDLE_MS = 2000;
 const RUN_MS = 300;
 
 describeWithRedisServer('fault: worker SIGKILL under saturation', () => {
-  let c: Case | undefined;
-  afterEach(async () => {
-    await c?.stop();
-    c = undefined;
-  });
+  const cases = useCases();
 
   it("takes over the killed worker's calls within 1.5 × claim time + run time, runs each at most twice, settles every call once", async () => {
-    c = await startCase();
+    const c = await cases.start();
     const workerEnv = { CONCURRENCY: String(CONCURRENCY), CLAIM_IDLE_MS: String(CLAIM_IDLE_MS) };
     const [gateway, , doomed] = await Promise.all([c.gateway(), c.worker('survivor', workerEnv), c.worker('doomed', workerEnv)]);
     const redis = await c.inspect();
     const names = Array.from({ length: CLIENTS }, (_, i) => `u${i}`);
-    const clients = names.map((name) => c!.client(name, name, gateway.url));
+    const clients = names.map((name) => c.client(name, name, gateway.url));
     expect(await waitFor(() => clients.every((cl) => cl.getSnapshot().state === 'connected'), 15_000)).toBe(true);
 
-    let calling = true;
-    const loops = names.map(async (name) => {
-      for (let i = 1; calling; i++) await c!.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: RUN_MS });
-    });
+    const loops = names.map((name) => c.repeat((i) => c.ledger.call(name, `${name}.${i}`, 'fault.work', { key: `${name}.${i}`, ms: RUN_MS })));
     await new Promise((r) => setTimeout(r, 3000)); // saturated: both workers full, a queue behind them
 
     const killedAt = Date.now();
@@ -48,11 +41,10 @@ describeWithRedisServer('fault: worker SIGKILL under saturation', () => {
       if (payload.params?.key) taken.push(payload.params.key);
     }
     // Long enough for a starved take-over (7-8 s and more) to show; then the load stops and the queue drains.
-    const settledAt = (key: string) => c!.ledger.callRecord(key)?.end;
+    const settledAt = (key: string) => c.ledger.callRecord(key)?.end;
     await waitFor(() => taken.every((key) => settledAt(key) !== undefined), 12_000);
-    calling = false;
-    await waitFor(() => c!.ledger.pendingCalls() === 0, 30_000);
-    await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1000))]);
+    for (const loop of loops) loop.stop();
+    await waitFor(() => c.ledger.pendingCalls() === 0, 30_000);
 
     const takeOver = taken.map((key) => (settledAt(key) ?? Infinity) - killedAt);
     const slowest = Math.max(0, ...takeOver);
