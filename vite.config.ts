@@ -5,7 +5,8 @@
  * - `vite build`: `dist/tether.js`, the core with every dependency inside, minified, for a
  *   plain `<script type="module">` with no bundler. (The package's own files come from
  *   `scripts/build-package.mjs`, run first; declarations from `tsc -p tsconfig.build.json`.)
- * - `vitest`: `src/**` in happy-dom (with `*.test-d.ts` type tests), `server-mock/**` in Node.
+ * - `vitest`: `src/**` in happy-dom (with `*.test-d.ts` type tests), `server-mock/**` in Node, and
+ *   the fault suite (`server-mock/faults/**`, project `faults`) on its own, one file at a time.
  */
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -61,7 +62,20 @@ export default defineConfig(({ command }) => {
             name: 'node',
             environment: 'node',
             include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts'],
-            exclude: [...configDefaults.exclude, 'e2e/**'],
+            exclude: [...configDefaults.exclude, 'e2e/**', 'server-mock/faults/**'],
+          },
+        },
+        {
+          extends: true,
+          test: {
+            // The fault suite (chaos tests): real processes, a private redis-server per case, a fault proxy.
+            name: 'faults',
+            environment: 'node',
+            include: ['server-mock/faults/**/*.test.ts'],
+            // Its bounds are timings: one file at a time, so cases do not share the cores with each other.
+            fileParallelism: false,
+            testTimeout: 60_000,
+            hookTimeout: 30_000,
           },
         },
       ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, in the order a failure is cheapest to find.
-# typecheck → build → unit tests → bundle size → browser tests (system Chromium).
+# typecheck → build → unit tests → fault suite → bundle size → browser tests (system Chromium).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,8 +40,13 @@ or point to one:  REDIS_URL=redis://host:6379 npm test
 EOF2
 fi
 
-step 'unit and integration tests: vitest run'
-npx vitest run
+step 'unit and integration tests: vitest run --project unit --project node'
+npx vitest run --project unit --project node
+
+step 'fault suite: vitest run --project faults'
+# Chaos tests: real gateways and workers as processes, a private redis-server per case that
+# is killed and restarted, a TCP fault proxy. Each case prints its figures. About 3 minutes.
+npx vitest run --project faults
 
 step 'bundle size: node scripts/size.mjs'
 node scripts/size.mjs

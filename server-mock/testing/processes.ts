@@ -17,9 +17,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Run `server-mock/cli/<cli>.ts` with `env`; resolves once its log says it is up. */
-export async function runCli(cli: 'gateway' | 'worker' | 'start', env: Record<string, string>): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `server-mock/cli/${cli}.ts`], {
+/**
+ * Run `server-mock/cli/<cli>.ts` with `env`; resolves once its log says it is up. `entry`
+ * runs another script that starts the same way (a worker with the fault suite's methods).
+ */
+export async function runCli(
+  cli: 'gateway' | 'worker' | 'start',
+  env: Record<string, string>,
+  options: { entry?: string } = {},
+): Promise<ChildProcess & { output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? `server-mock/cli/${cli}.ts`], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
