@@ -139,9 +139,9 @@ export function createConsumers(ctx: RedisContext) {
     const batch = Math.max(1, options.batch ?? 16);
     const claimIdleMs = options.claimIdleMs ?? 10_000;
     const maxDeliveries = options.maxDeliveries ?? 3;
-    // Look for abandoned requests twice per idle period (so one waits at most ~1.5 × claimIdleMs),
-    // but at least once a second.
-    const rescueEveryMs = Math.max(10, Math.min(claimIdleMs / 2, 1000));
+    // Look for abandoned requests four times per idle period (so one waits at most ~1.25 ×
+    // claimIdleMs, well within the 1.5 × promised), but at least once a second.
+    const rescueEveryMs = Math.max(10, Math.min(claimIdleMs / 4, 1000));
     // Three lease refreshes per idle period: a call running here never looks abandoned.
     const refreshEveryMs = Math.max(10, claimIdleMs / 3);
     const reader = ctx.connect(`consumer:${name}`);

@@ -183,19 +183,19 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Resolve once `conn` is ready, or reject after `ms`. */
+/** One wait for 'ready' per connection, shared by every command waiting on it. */
+const readiness = new WeakMap<Redis, Promise<void>>();
+
+/** True once `conn` is ready, false if it was not within `ms`. */
 export function whenReady(conn: Redis, ms: number): Promise<boolean> {
   if (conn.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      conn.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), ms);
-    conn.on('ready', onReady);
-  });
+  let ready = readiness.get(conn);
+  if (!ready) {
+    ready = new Promise<void>((resolve) => conn.once('ready', resolve)).finally(() => readiness.delete(conn));
+    readiness.set(conn, ready);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([ready.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** `ctx.command`: see `RedisContext`. */

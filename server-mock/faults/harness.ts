@@ -45,7 +45,8 @@ export async function startCase() {
     /** A gateway process on the case's Redis; `env` adds or overrides variables. */
     async gateway(env: Record<string, string> = {}): Promise<Gateway> {
       const port = await freePort();
-      const child = await runCli('gateway', { REDIS_URL: redis.url, JWT_SECRET: SECRET, PORT: String(port), ...env });
+      // Rooms open to every client of the case (the secure default admits none).
+      const child = await runCli('gateway', { REDIS_URL: redis.url, JWT_SECRET: SECRET, PORT: String(port), PUBLIC_ROOMS: '*', ...env });
       return Object.assign(child, { port, url: `ws://127.0.0.1:${port}`, address: `127.0.0.1:${port}` });
     },
 

@@ -10,7 +10,8 @@ import type { Broker } from '../broker/broker.ts';
 import { createMemoryBroker } from '../broker/memory.ts';
 import { createRedisBroker } from '../broker/redis.ts';
 import { describeWithRedis, redisUrl } from '../testing/redis.ts';
-import { reach, startSystem, until } from '../testing/system.ts';
+import { reach, SECRET, startSystem, until } from '../testing/system.ts';
+import { signDevRoomToken } from './auth.ts';
 
 /** A raw socket, for what a well-behaved client never does. */
 function raw(url: string, protocol: string | undefined = 'tether.v1') {
@@ -167,6 +168,16 @@ function gatewaySuite(openBroker: () => Promise<Broker>) {
     const c = s.client('u1');
     await expect(c.room('vip-lounge').join()).rejects.toMatchObject({ code: -32002 });
     await expect(s.client('boss').room('vip-lounge').join()).resolves.toBeUndefined();
+  });
+
+  it('joins a $ room with a room token from the client, and refuses it without one', async () => {
+    const s = await start();
+    const c = s.client('u1');
+    await expect(c.room('$vip').join()).rejects.toMatchObject({ code: -32002 });
+    const withToken = s.client('u1').room('$vip', { token: () => signDevRoomToken(SECRET, 'u1', '$vip') });
+    await expect(withToken.join()).resolves.toBeUndefined();
+    const forBob = s.client('u1').room('$other', { token: () => signDevRoomToken(SECRET, 'bob', '$other') });
+    await expect(forBob.join()).rejects.toMatchObject({ code: -32002 });
   });
 
   it('replays what a reconnecting client missed, once, in order', async () => {

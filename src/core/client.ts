@@ -20,7 +20,7 @@ import { browserEnvironment, type WebSocketLike } from './environment.ts';
 import { ClosedError, OfflineError, RpcError, toRpcError } from './errors.ts';
 import { createWatchdog } from './heartbeat.ts';
 import { defaultBackoff, defaults, type ClientOptions, type Lazy, type Timers } from './options.ts';
-import { createRooms, type Room } from './rooms.ts';
+import { createRooms, type Room, type RoomOptions } from './rooms.ts';
 import { createStore } from './store.ts';
 import { resolveToken } from './token.ts';
 
@@ -80,8 +80,8 @@ export interface Client<C extends Contract = Contract> {
   /** Call a method. Contract methods are typed and validated both ways. */
   call<M extends Method<C>>(method: M, params: InputOf<C[M]['params']>, options?: CallOptions): Promise<OutputOf<C[M]['result']>>;
   call(method: string, params?: unknown, options?: CallOptions): Promise<unknown>;
-  /** The room called `name` (the same object on every call). */
-  room(name: string): Room;
+  /** The room called `name` (the same object on every call; `options` count on the first). */
+  room(name: string, options?: RoomOptions): Room;
   on<K extends keyof ClientEvents>(type: K, listener: (event: ClientEvents[K]) => void): () => void;
   /** The current snapshot: the same object until something changes. */
   getSnapshot(): ClientSnapshot;

@@ -33,7 +33,7 @@ export {
   type WebSocketLike,
 } from './environment.ts';
 export type { ClientOptions, Lazy, OfflinePolicy, Timers } from './options.ts';
-export type { Room, RoomEvents, RoomSnapshot, RoomStatus } from './rooms.ts';
+export type { Room, RoomEvents, RoomOptions, RoomSnapshot, RoomStatus } from './rooms.ts';
 export type {
   BroadcastEvent,
   NotificationEvent,

@@ -9,7 +9,7 @@ import { RoomJoinResult, type PresenceChange, type RoomMessage } from '../protoc
 import { createCursor } from './cursor.ts';
 import { createEmitter } from './emitter.ts';
 import { ClosedError, RpcError, TimeoutError } from './errors.ts';
-import type { Timers } from './options.ts';
+import type { Lazy, Timers } from './options.ts';
 import { createStore } from './store.ts';
 import type * as z from 'zod/mini';
 
@@ -60,8 +60,14 @@ export interface RoomsOptions {
 
 const idle: RoomSnapshot = { status: 'idle', members: [] };
 
+/** How to join a room. */
+export interface RoomOptions {
+  /** A room token, or a function returning one, asked on every join: rooms named `$…` need one. */
+  token?: Lazy<string>;
+}
+
 /** One room: its public handle plus what the manager drives it with. */
-function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void) {
+function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void, opts: RoomOptions) {
   let refs = 0;
   const cursor = createCursor();
   const store = createStore(idle, o.onThrow);
@@ -73,7 +79,10 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     // The gateway follows its answer with a `presence` frame per member; they may even be
     // handled before the answer is, so the list starts over here, not when the answer comes.
     patch({ members: [] });
-    o.control('rooms.join', { room: name, since }, RoomJoinResult).then(
+    const { token } = opts;
+    Promise.resolve(typeof token === 'function' ? token() : token)
+      .then((t) => o.control('rooms.join', { room: name, since, token: t }, RoomJoinResult))
+      .then(
       (res) => {
         if (!refs) return void o.control('rooms.leave', { room: name }).catch(() => {});
         // Recovered: the replay follows this answer, from `since`. Otherwise start at the tip.
@@ -159,10 +168,10 @@ export function createRooms(o: RoomsOptions) {
   const rooms = new Map<string, ReturnType<typeof createRoom>>();
   const each = (f: (r: ReturnType<typeof createRoom>) => unknown) => rooms.forEach(f);
   return {
-    room(name: string): Room {
+    room(name: string, options: RoomOptions = {}): Room {
       let r = rooms.get(name);
       if (!r) {
-        const room = (r = createRoom(name, o, (kept) => (kept ? rooms.set(name, room) : rooms.delete(name))));
+        const room = (r = createRoom(name, o, (kept) => (kept ? rooms.set(name, room) : rooms.delete(name)), options));
         rooms.set(name, room);
       }
       return r.handle;
