@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
 import type { Resume } from '../../src/protocol/client-frames.ts';
 import type { Id } from '../../src/protocol/decode.ts';
-import type { Broker } from '../broker/broker.ts';
+import { targetKey, type Broker } from '../broker/broker.ts';
 import type { JWTPayload } from 'jose';
 import type { RefusalKind, Verify } from './auth.ts';
 import type { createFanout } from './fanout.ts';
@@ -94,6 +94,10 @@ export function createHandshake(o: HandshakeOptions) {
     }
     s.user = user;
     adopt(s, v.exp, v.claims);
+    // Both streams wait from now: subscribing the user makes the session a broadcast receiver
+    // too, and a broadcast sent before the auth result would move the client past its replay.
+    s.hold(targetKey({ kind: 'user', user }));
+    s.hold(targetKey({ kind: 'broadcast' }));
     const stream = (kind: 'user' | 'broadcast', since: string | undefined) =>
       startStream({
         broker: o.broker,

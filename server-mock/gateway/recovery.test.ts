@@ -80,6 +80,37 @@ function replaySuite(openBroker: () => Promise<Broker>) {
     expect(w.codes).toEqual([]);
   }, 30_000);
 
+  it('loses no broadcast published while a resuming client authenticates', async () => {
+    const s = await start();
+    const c = s.client('alice', { random: () => 0 });
+    const got: string[] = [];
+    const gaps: unknown[] = [];
+    c.on('broadcast', (b) => got.push(b.type));
+    c.on('gap', (g) => gaps.push(g));
+    await until(() => c.getSnapshot().state === 'connected');
+    await s.broker.publish({ kind: 'broadcast' }, { type: 'b0' });
+    await until(() => got.length === 1);
+    c.close();
+    let n = 1;
+    for (; n < 20; n++) await s.broker.publish({ kind: 'broadcast' }, { type: `b${n}` });
+    // Keep publishing while the client reconnects: some arrive live during its handshake.
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        await s.broker.publish({ kind: 'broadcast' }, { type: `b${n++}` });
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    c.connect();
+    await until(() => c.getSnapshot().state === 'connected');
+    await sleep(100);
+    publishing = false;
+    await publisher;
+    await until(() => got.length === n || gaps.length > 0, 5000).catch(() => {});
+    expect(gaps).toEqual([]);
+    expect(got).toEqual(Array.from({ length: n }, (_, i) => `b${i}`));
+  });
+
   it('says "not recovered" in the auth result before any replayed event', async () => {
     const s = await start();
     const t = { kind: 'user', user: 'alice' } as const;

@@ -120,9 +120,10 @@ export class Session {
     else this.notify(method, params);
   }
 
-  /** From now until `replay(key, …)` ends, live events of stream `key` wait. */
+  /** From now until `replay(key, …)` ends, live events of stream `key` wait (holding twice keeps what waits). */
   hold(key: string) {
-    (this.replaying ??= new Map()).set(key, []);
+    const replaying = (this.replaying ??= new Map());
+    if (!replaying.has(key)) replaying.set(key, []);
   }
 
   /**
