@@ -35,17 +35,22 @@ export default defineConfig(({ command }) => {
     },
     // Library mode leaves `process.env.*` alone for bundlers to replace; a page with no bundler has no `process`.
     define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
+    // The package by its name, as users' code imports it (the server imports `tether-rpc/protocol`):
+    // from the sources, so tests never run against a stale build.
+    resolve: {
+      alias: [
+        { find: /^tether-rpc$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
+        { find: /^tether-rpc\/(\w+)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+        { find: /^tether-rpc-server$/, replacement: fileURLToPath(new URL('./server-mock/index.ts', import.meta.url)) },
+        { find: /^tether-rpc-server\/(redis|memory)$/, replacement: fileURLToPath(new URL('./server-mock/broker/$1.ts', import.meta.url)) },
+      ],
+    },
     test: {
       projects: [
         {
           extends: true,
           test: {
             name: 'unit',
-            // The README's examples import the package by name, as a user's code does.
-            alias: [
-              { find: /^tether-rpc$/, replacement: fileURLToPath(new URL('./src/core/index.ts', import.meta.url)) },
-              { find: /^tether-rpc\/(\w+)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
-            ],
             environment: 'happy-dom',
             // One happy-dom and one msw per worker instead of per file: 9 s instead of 22 s.
             // Safe because every file starts and stops its own mock server and restores
@@ -61,8 +66,9 @@ export default defineConfig(({ command }) => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts'],
+            include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts'],
             exclude: [...configDefaults.exclude, 'e2e/**', 'server-mock/faults/**'],
+            typecheck: { enabled: true, include: ['server-mock/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
           },
         },
         {

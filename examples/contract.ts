@@ -1,13 +1,5 @@
 /**
- * The demo's methods as a contract the browser shares with its workers: params and results
- * typed and validated on both sides. `zod/mini` keeps the browser bundle small.
+ * The examples use the demo's contract (demo/shared/contract.ts): the one description of the
+ * demo's API that its worker implements and its pages import.
  */
-import * as z from 'zod/mini';
-import { defineContract } from 'tether-rpc';
-
-const Order = z.object({ id: z.string(), sku: z.string(), qty: z.number(), total: z.number(), user: z.string() });
-
-export const contract = defineContract({
-  'orders.list': { params: z.optional(z.object({})), result: z.array(Order) },
-  'orders.create': { params: z.object({ sku: z.string().check(z.minLength(1)), qty: z.number() }), result: Order },
-});
+export { contract } from '../demo/shared/contract.ts';

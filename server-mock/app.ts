@@ -6,7 +6,7 @@
 import pino, { type Logger } from 'pino';
 import type { Broker } from './broker/broker.ts';
 import { createMemoryBroker } from './broker/memory.ts';
-import type { GatewayConfig, WorkerConfig } from './config.ts';
+import { gatewayDefaults, type GatewayConfig, type WorkerConfig } from './config.ts';
 import { createVerifier } from './gateway/auth.ts';
 import { createHttpHandler, type RequestHandler } from './gateway/http.ts';
 import { createMethodDirectory } from './gateway/method-directory.ts';
@@ -48,6 +48,22 @@ export interface RunGatewayOptions {
   authorizeRoom?: AuthorizeRoom;
 }
 
+/**
+ * A gateway, programmatically: `createGateway({ broker, jwtSecret, port })`. Every other
+ * setting has the default `tether-gateway` gives it (see the README's configuration table;
+ * options are the camelCase of the variables: `HEARTBEAT_MS` is `heartbeatMs`).
+ */
+export type CreateGatewayOptions = Partial<GatewayConfig> & Omit<RunGatewayOptions, 'logger'> & { logger?: Logger };
+
+export async function createGateway(options: CreateGatewayOptions): Promise<GatewayServer> {
+  const { broker, logger = pino({ level: 'silent' }), describe, fallback, authorizeRoom, ...settings } = options;
+  const config: GatewayConfig = { ...gatewayDefaults(), ...settings };
+  if (!config.jwtSecret === !config.jwksUrl) {
+    throw new TypeError('createGateway: give exactly one of `jwtSecret` (HS256) and `jwksUrl` (RS256/ES256/EdDSA tokens of an identity provider)');
+  }
+  return runGateway(config, { broker, logger, describe, fallback, authorizeRoom });
+}
+
 /** A gateway from its configuration: `ws` + HTTP API + metrics on one port. */
 export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): Promise<GatewayServer> {
   // Method labels only for methods some worker serves; with the RPC proxy nothing lists them,
@@ -84,6 +100,7 @@ export async function runGateway(config: GatewayConfig, o: RunGatewayOptions): P
     resendWindowMs: config.resendWindowMs,
     tokenExpiringMs: config.tokenExpiringMs,
     proxy: config.rpcProxyUrl ? createRpcProxy(config.rpcProxyUrl, { timeoutMs: config.callTimeoutMs }) : undefined,
+    methods: directory,
     describe: o.describe,
     logger: o.logger,
     http,

@@ -316,15 +316,26 @@ describe('loadGatewayConfig: room rules', () => {
 });
 
 describe('loadWorkerConfig', () => {
-  it('needs REDIS_URL and applies the defaults', () => {
-    expect(problems(() => loadWorkerConfig({}, []))).toEqual(['REDIS_URL: missing (expected a redis:// or rediss:// URL)']);
-    const c = loadWorkerConfig({ REDIS_URL: 'redis://localhost:6379' }, []);
-    expect(c).toMatchObject({ redisUrl: 'redis://localhost:6379', concurrency: 16, claimIdleMs: 10_000, maxDeliveries: 3, prefix: 'tether:', logLevel: 'info' });
+  it('needs REDIS_URL and a worker module, and applies the defaults', () => {
+    expect(problems(() => loadWorkerConfig({}, []))).toEqual([
+      'WORKER_MODULE: missing (expected a non-empty string)',
+      'REDIS_URL: missing (expected a redis:// or rediss:// URL)',
+    ]);
+    const c = loadWorkerConfig({ REDIS_URL: 'redis://localhost:6379' }, ['--worker', './methods.js']);
+    expect(c).toMatchObject({
+      workerModule: './methods.js',
+      redisUrl: 'redis://localhost:6379',
+      concurrency: 16,
+      claimIdleMs: 10_000,
+      maxDeliveries: 3,
+      prefix: 'tether:',
+      logLevel: 'info',
+    });
     expect(c.workerName).toMatch(/^worker-[0-9a-f]{8}$/);
   });
 
   it('reads the environment, takes BATCH for CONCURRENCY, and lets flags win', () => {
-    const env = { REDIS_URL: 'rediss://r:6380', WORKER_NAME: 'w1', BATCH: '4', CLAIM_IDLE_MS: '500', MAX_DELIVERIES: '5', PREFIX: 'x:' };
+    const env = { REDIS_URL: 'rediss://r:6380', WORKER_MODULE: 'm.js', WORKER_NAME: 'w1', BATCH: '4', CLAIM_IDLE_MS: '500', MAX_DELIVERIES: '5', PREFIX: 'x:' };
     expect(loadWorkerConfig(env, [])).toMatchObject({ workerName: 'w1', concurrency: 4, claimIdleMs: 500, maxDeliveries: 5, prefix: 'x:' });
     expect(loadWorkerConfig({ ...env, CONCURRENCY: '8' }, []).concurrency).toBe(8);
     expect(loadWorkerConfig(env, ['--concurrency=2', '--worker-name', 'w2']).concurrency).toBe(2);
@@ -332,10 +343,10 @@ describe('loadWorkerConfig', () => {
   });
 
   it('reports every bad value at once', () => {
-    expect(problems(() => loadWorkerConfig({ REDIS_URL: 'localhost', CONCURRENCY: 'many' }, ['--max-deliveries=0']))).toEqual([
-      'REDIS_URL: "localhost" is not a redis:// or rediss:// URL',
+    expect(problems(() => loadWorkerConfig({ WORKER: 'm.js', REDIS_URL: 'localhost', CONCURRENCY: 'many' }, ['--max-deliveries=0']))).toEqual([
       'CONCURRENCY: "many" is not a whole number ≥ 1',
       '--max-deliveries: "0" is not a whole number ≥ 1',
+      'REDIS_URL: "localhost" is not a redis:// or rediss:// URL',
     ]);
   });
 });

@@ -218,9 +218,19 @@ const GATEWAY_NAMES: Names<typeof GatewaySchema> = {
   historyMaxAgeMs: { env: 'HISTORY_MAX_AGE_MS' },
 };
 
+/** Every gateway setting at its default (no JWT secret or JWKS: those have none). */
+export function gatewayDefaults(): GatewayConfig {
+  return GatewaySchema.parse({});
+}
+
 /** The gateway's configuration. Throws a `ConfigError` listing every bad value. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): GatewayConfig {
-  return loadConfig(GatewaySchema, GATEWAY_NAMES, env, argv, (given, valueOf) => {
+  return loadConfig(GatewaySchema, GATEWAY_NAMES, env, argv, gatewayChecks);
+}
+
+/** Checks that involve several gateway settings. */
+function gatewayChecks<K extends keyof GatewayConfig>(given: Partial<Record<K | keyof GatewayConfig, Given>>, valueOf: (key: K | keyof GatewayConfig) => unknown): string[] {
+  {
     if (given.jwtSecret && given.jwksUrl) return ['JWT_SECRET, JWKS_URL: both set; set only one (HS256 secret or a JWKS for RS256/ES256/EdDSA)'];
     if (!given.jwtSecret && !given.jwksUrl) return ['JWT_SECRET: missing (expected JWT_SECRET for HS256 tokens, or JWKS_URL for RS256/ES256/EdDSA)'];
     const problems: string[] = [];
@@ -242,14 +252,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, argv: re
       if (given[key] && !given.roomProxyUrl) problems.push(`${given[key].source}: set, but there is no ROOM_PROXY_URL`);
     }
     return problems;
-  });
+  }
 }
 
 // ── worker ─────────────────────────────────────────────────────────────────
 
-const WorkerSchema = z.object({
-  /** A standalone worker reaches gateways only through Redis. */
-  redisUrl: redisUrl,
+/** The worker settings that do not say where Redis is: shared by `tether-worker` and `tether-dev`. */
+const WorkerRunSchema = z.object({
+  /** The module with the worker's methods (`export const methods = implement(contract, …)`). */
+  workerModule: text,
   /** Consumer name in the workers' group; unique per process. */
   workerName: id.default(randomId('worker')),
   /** Requests taken per read, i.e. handlers running at once (`ConsumeOptions.batch`). */
@@ -258,19 +269,27 @@ const WorkerSchema = z.object({
   maxDeliveries: count().default(3),
   /** How long a command waits for an unreachable Redis (then for its answer) before it fails. */
   brokerTimeoutMs: ms().default(3000),
+});
+const WorkerSchema = WorkerRunSchema.extend({
+  /** A standalone worker reaches gateways only through Redis. */
+  redisUrl: redisUrl,
   prefix: prefix.default('tether:'),
   logLevel: logLevel.default('info' satisfies LogLevel),
 });
 /** The worker's settings, validated, defaults applied. */
 export type WorkerConfig = z.output<typeof WorkerSchema>;
 
-const WORKER_NAMES: Names<typeof WorkerSchema> = {
-  redisUrl: { env: 'REDIS_URL' },
+const WORKER_RUN_NAMES: Names<typeof WorkerRunSchema> = {
+  workerModule: { env: 'WORKER_MODULE', aliases: ['WORKER'] },
   workerName: { env: 'WORKER_NAME' },
   concurrency: { env: 'CONCURRENCY', aliases: ['BATCH'] },
   claimIdleMs: { env: 'CLAIM_IDLE_MS' },
   maxDeliveries: { env: 'MAX_DELIVERIES' },
   brokerTimeoutMs: { env: 'BROKER_TIMEOUT_MS' },
+};
+const WORKER_NAMES: Names<typeof WorkerSchema> = {
+  ...WORKER_RUN_NAMES,
+  redisUrl: { env: 'REDIS_URL' },
   prefix: { env: 'PREFIX' },
   logLevel: { env: 'LOG_LEVEL' },
 };
@@ -278,6 +297,19 @@ const WORKER_NAMES: Names<typeof WorkerSchema> = {
 /** The worker's configuration. Throws a `ConfigError` listing every bad value. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): WorkerConfig {
   return loadConfig(WorkerSchema, WORKER_NAMES, env, argv);
+}
+
+// ── development server ─────────────────────────────────────────────────────
+
+/** `tether-dev`: a gateway and a worker in one process (the embedded broker unless REDIS_URL). */
+const DevSchema = GatewaySchema.extend(WorkerRunSchema.shape);
+export type DevConfig = z.output<typeof DevSchema>;
+const { brokerTimeoutMs: _duplicate, ...workerRunOnly } = WORKER_RUN_NAMES;
+const DEV_NAMES: Names<typeof DevSchema> = { ...GATEWAY_NAMES, ...workerRunOnly };
+
+/** `tether-dev`'s configuration: the gateway's settings and the worker's. */
+export function loadDevConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): DevConfig {
+  return loadConfig(DevSchema, DEV_NAMES, env, argv, gatewayChecks);
 }
 
 // ── the loader ─────────────────────────────────────────────────────────────

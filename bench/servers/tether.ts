@@ -19,7 +19,7 @@ const methods = benchMethods();
 const gatewayConfig = role === 'worker' ? undefined : loadGatewayConfig({ PUBLIC_ROOMS: '*', ...process.env }, []);
 // The worker CLI's config insists on REDIS_URL; in one process with the embedded broker the
 // worker takes its settings the way `npm start` gives them.
-const workerCli = role === 'worker' ? loadWorkerConfig(process.env, []) : undefined;
+const workerCli = role === 'worker' ? loadWorkerConfig({ WORKER_MODULE: '(the bench method)', ...process.env }, []) : undefined;
 const workerConfig =
   role === 'gateway'
     ? undefined

@@ -4,6 +4,7 @@
  * page does inline, so all three pages show the same text.
  */
 import { createClient, RpcError, type ClientSnapshot } from 'tether-rpc';
+import { contract } from './contract.ts';
 
 declare global {
   interface Window {
@@ -18,6 +19,7 @@ export function createDemoClient(initialUser = 'alice') {
   const client = createClient({
     url: location.origin.replace(/^http/, 'ws'),
     token: async () => (await (await fetch(`/dev/token?user=${encodeURIComponent(user)}`)).json()).token,
+    contract,
   });
   window.tether = client;
   return {

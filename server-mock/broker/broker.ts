@@ -104,7 +104,7 @@ export type EventBody = UserEventBody | RoomEventBody;
 export type StoredEvent = EventBody & {
   /**
    * Stream position, `<epoch>:<ms>-<seq>`; increasing per target within an epoch. The epoch
-   * changes when the target's history cannot be trusted to continue (see `src/protocol/offsets.ts`).
+   * changes when the target's history cannot be trusted to continue (see docs/protocol.md, "Offsets, epochs and recovery").
    */
   offset: string;
   /** Epoch ms when it was published. */
@@ -136,6 +136,11 @@ export interface HistoryPage {
 }
 
 export interface ConsumeOptions {
+  /**
+   * The methods this consumer runs. Calls are routed by method: it receives calls to these and
+   * to nothing else, so workers serving different methods can share one broker.
+   */
+  methods: readonly string[];
   /**
    * Requests taken per read, and the most new ones this consumer runs at once. Requests taken
    * over from a dead consumer come first and may exceed it by up to `batch` more, so a busy
@@ -195,13 +200,13 @@ export interface Broker {
 
   // ── calls: worker side ──────────────────────────────────────────────────
   /**
-   * Take requests as consumer `name` of the workers' group, run `handle`, store its reply
+   * Take requests to `options.methods` as consumer `name` of the workers' group, run `handle`, store its reply
    * for the (user, id) window and answer every waiter, then acknowledge. A request past its
    * deadline is not run: it is answered the same way with -32003 (so a resend waiting on
    * its claim gets an answer too), then acknowledged. The consumer refreshes the lease of
    * the calls it runs; a call whose lease ran out (its worker died) is taken over.
    */
-  consume(name: string, handle: CallHandler, options?: ConsumeOptions): Consumer;
+  consume(name: string, handle: CallHandler, options: ConsumeOptions): Consumer;
 
   // ── events ──────────────────────────────────────────────────────────────
   /** Store `body` in the target's history and fan it out live. Resolves with the stored event. */
@@ -229,9 +234,17 @@ export interface Broker {
   members(room: string): Promise<string[]>;
 
   // ── method directory ────────────────────────────────────────────────────
-  /** Worker: announce the methods it serves (name → JSON Schema description), for `system.describe`. */
-  advertise(methods: Record<string, unknown>): Promise<void>;
-  /** Gateway: every method any worker announced. */
+  /**
+   * Worker `worker`: it serves these methods (name → JSON Schema description, for
+   * `system.describe`) for the next `ttlMs`; a live worker announces again before that ends.
+   */
+  advertise(worker: string, methods: Record<string, unknown>, ttlMs: number): Promise<void>;
+  /** Worker `worker` stops serving `methods` (it is shutting down). */
+  withdraw(worker: string, methods: readonly string[]): Promise<void>;
+  /**
+   * Gateway: every method some live worker serves, with its description. A call to any other
+   * method has nowhere to go: the gateway answers it -32601 at once.
+   */
   methods(): Promise<Record<string, unknown>>;
 
   /** Whether the broker can serve right now (for `/health`). */

@@ -71,7 +71,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
     it('runs an enqueued call on a consumer and delivers the reply to replyTo', async () => {
       const b = await make();
       const { got } = collect(b, 'g1');
-      b.consume('w1', async (req) => ({ result: { echo: req.params, by: req.user } }));
+      b.consume('w1', async (req) => ({ result: { echo: req.params, by: req.user } }), { methods: ['echo'] });
       const req = request();
       expect(await b.claim(req.user, req.id, req.replyTo, 60_000)).toEqual({ status: 'new' });
       await b.enqueue(req);
@@ -82,7 +82,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
     it('passes error replies through as they are', async () => {
       const b = await make();
       const { got } = collect(b, 'g1');
-      b.consume('w1', async () => ({ error: { code: 404, message: 'Order not found', data: { id: 7 } } }));
+      b.consume('w1', async () => ({ error: { code: 404, message: 'Order not found', data: { id: 7 } } }), { methods: ['echo'] });
       await b.enqueue(request());
       await eventually(() => got.length === 1);
       expect(got[0]!.error).toEqual({ code: 404, message: 'Order not found', data: { id: 7 } });
@@ -97,7 +97,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
         runs++;
         await gate;
         return { result: 'done' };
-      });
+      }, { methods: ['echo'] });
       const g1 = collect(b, 'g1');
       const g2 = collect(b, 'g2');
       const req = request();
@@ -124,7 +124,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
         runs++;
         await gate;
         return { result: req.params };
-      });
+      }, { methods: ['echo'] });
       const g1 = collect(b, 'g1');
       const g2 = collect(b, 'g2');
       const req = request({ replyTo: 'g1' });
@@ -149,8 +149,8 @@ export function brokerContract(name: string, factory: BrokerFactory) {
         await sleep(5);
         return { result: name };
       };
-      b.consume('w1', handler('w1'), { batch: 1 });
-      b.consume('w2', handler('w2'), { batch: 1 });
+      b.consume('w1', handler('w1'), { methods: ['echo'], batch: 1 });
+      b.consume('w2', handler('w2'), { methods: ['echo'], batch: 1 });
       for (let i = 0; i < 40; i++) await b.enqueue(request());
       await eventually(() => got.length === 40);
       expect(new Set(got.map((r) => r.id)).size).toBe(40);
@@ -166,7 +166,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       b.consume('w1', async () => {
         runs++;
         return { result: 1 };
-      });
+      }, { methods: ['echo'] });
       const late = request({ deadline: Date.now() - 1 });
       await b.enqueue(late);
       await b.enqueue(request());
@@ -180,7 +180,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       const b = await make();
       const g1 = collect(b, 'g1');
       let runs = 0;
-      b.consume('w1', async () => ({ result: ++runs }));
+      b.consume('w1', async () => ({ result: ++runs }), { methods: ['echo'] });
       const req = request({ deadline: Date.now() - 1 });
       expect(await b.claim(req.user, req.id, 'g1', 60_000)).toEqual({ status: 'new' });
       await b.enqueue(req);
@@ -202,8 +202,8 @@ export function brokerContract(name: string, factory: BrokerFactory) {
         return { result: 'slow' };
       };
       // Whichever of the two takes the call, the other one is idle beside it, looking for calls to take over.
-      b.consume('w1', slow, { claimIdleMs: 100 });
-      b.consume('w2', slow, { claimIdleMs: 100 });
+      b.consume('w1', slow, { methods: ['echo'], claimIdleMs: 100 });
+      b.consume('w2', slow, { methods: ['echo'], claimIdleMs: 100 });
       await b.enqueue(request());
       await eventually(() => got.length === 1, 5000);
       await sleep(200);
@@ -222,13 +222,13 @@ export function brokerContract(name: string, factory: BrokerFactory) {
           taken++;
           return new Promise(() => {});
         },
-        { claimIdleMs: 200 },
+        { methods: ['echo'], claimIdleMs: 200 },
       );
       const req = request();
       await b.enqueue(req);
       await eventually(() => taken === 1);
       stuck.kill(); // the worker's process dies mid-call
-      b.consume('w2', async () => ({ result: 'rescued' }), { claimIdleMs: 200 });
+      b.consume('w2', async () => ({ result: 'rescued' }), { methods: ['echo'], claimIdleMs: 200 });
       await eventually(() => got.length === 1, 5000);
       expect(got[0]).toMatchObject({ id: req.id, result: 'rescued' });
       expect(taken).toBe(1);
@@ -246,7 +246,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
           held.push(req.id);
           return new Promise<never>(() => {});
         },
-        { batch: 2, claimIdleMs },
+        { methods: ['echo'], batch: 2, claimIdleMs },
       );
       await b.enqueue(request());
       await b.enqueue(request());
@@ -258,7 +258,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
           await sleep(40);
           return { result: req.id };
         },
-        { batch: 2, claimIdleMs },
+        { methods: ['echo'], batch: 2, claimIdleMs },
       );
       // A steady stream of new calls keeps the live consumer's slots full the whole time.
       let feeding = true;
@@ -292,7 +292,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
           took.push(w);
           return new Promise<never>(() => {});
         };
-        consumers.set(w, b.consume(w, stuck, { claimIdleMs: 100, maxDeliveries: 2 }));
+        consumers.set(w, b.consume(w, stuck, { methods: ['echo'], claimIdleMs: 100, maxDeliveries: 2 }));
       }
       await b.enqueue(request());
       // Each consumer that takes the call dies with it; the one left after two deliveries gives up on it.
@@ -313,7 +313,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
         taken++;
         await sleep(100);
         return { result: 'finished' };
-      });
+      }, { methods: ['echo'] });
       await b.enqueue(request());
       await eventually(() => taken === 1);
       await c.stop();
@@ -321,7 +321,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       await b.enqueue(request());
       await sleep(150);
       expect(taken).toBe(1);
-      b.consume('w2', async () => ({ result: 2 }));
+      b.consume('w2', async () => ({ result: 2 }), { methods: ['echo'] });
       await eventually(() => got.length === 2);
     });
 
@@ -329,7 +329,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       const gateway = await make();
       const worker = await peer(gateway);
       const { got } = collect(gateway, 'g1');
-      worker.consume('w1', async (req) => ({ result: req.params }));
+      worker.consume('w1', async (req) => ({ result: req.params }), { methods: ['echo'] });
       await gateway.enqueue(request({ params: { across: true } }));
       await eventually(() => got.length === 1);
       expect(got[0]!.result).toEqual({ across: true });
@@ -451,17 +451,46 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       expect(await b.members('r')).toEqual(['alive']);
     });
 
-    it('keeps a directory of the methods workers announce, shared across instances', async () => {
+    it('keeps a directory of the methods live workers serve, shared across instances', async () => {
       const worker = await make();
       const gateway = await peer(worker);
       expect(await gateway.methods()).toEqual({});
-      await worker.advertise({ 'orders.create': { params: { type: 'object' } }, 'orders.list': {} });
-      await worker.advertise({ 'tasks.get_stats': { description: 'x' } });
+      await worker.advertise('w1', { 'orders.create': { params: { type: 'object' } }, 'orders.list': {} }, 60_000);
+      await worker.advertise('w2', { 'tasks.get_stats': { description: 'x' }, 'orders.list': {} }, 60_000);
       expect(await gateway.methods()).toEqual({
         'orders.create': { params: { type: 'object' } },
         'orders.list': {},
         'tasks.get_stats': { description: 'x' },
       });
+      // A worker that leaves takes its methods along, unless another one serves them too.
+      await worker.withdraw('w1', ['orders.create', 'orders.list']);
+      expect(Object.keys(await gateway.methods()).sort()).toEqual(['orders.list', 'tasks.get_stats']);
+    });
+
+    it('forgets the methods of a worker that stops renewing its announcement', async () => {
+      const b = await make();
+      await b.advertise('w1', { 'a.b': {} }, 100);
+      await b.advertise('w2', { 'c.d': {} }, 60_000);
+      await sleep(150);
+      expect(Object.keys(await b.methods())).toEqual(['c.d']);
+    });
+
+    it('routes each call to a consumer of its method only, whatever else is running', async () => {
+      const b = await make();
+      const { got } = collect(b, 'g1');
+      const ran: string[] = [];
+      const serve = (w: string) => async (req: CallRequest) => {
+        ran.push(`${w}:${req.method}`);
+        return { result: w };
+      };
+      b.consume('orders', serve('orders'), { methods: ['orders.create'] });
+      b.consume('tasks', serve('tasks'), { methods: ['tasks.get'] });
+      b.consume('both', serve('both'), { methods: ['orders.create', 'tasks.get'] });
+      for (let i = 0; i < 30; i++) await b.enqueue(request({ method: i % 2 ? 'orders.create' : 'tasks.get' }));
+      await eventually(() => got.length === 30, 5000);
+      expect(ran.filter((r) => r.startsWith('orders:')).every((r) => r.endsWith('orders.create'))).toBe(true);
+      expect(ran.filter((r) => r.startsWith('tasks:')).every((r) => r.endsWith('tasks.get'))).toBe(true);
+      expect(got.every((r) => r.result !== undefined)).toBe(true);
     });
 
     it('answers ping and stops its readers on close', async () => {
@@ -469,7 +498,7 @@ export function brokerContract(name: string, factory: BrokerFactory) {
       expect(await b.ping()).toBe(true);
       const { got, stop } = collect(b, 'g1');
       await stop();
-      b.consume('w1', async () => ({ result: 1 }));
+      b.consume('w1', async () => ({ result: 1 }), { methods: ['echo'] });
       await b.enqueue(request());
       await sleep(100);
       expect(got).toEqual([]);

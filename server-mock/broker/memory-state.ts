@@ -14,7 +14,7 @@ export interface Entry {
   /** The request as it sits in the stream; each delivery parses a fresh copy. */
   readonly json: string;
   /** What the broker itself reads of the request, copied out when it was added (a parse per call was measurable). */
-  readonly request: Pick<CallRequest, 'id' | 'user' | 'replyTo' | 'deadline'>;
+  readonly request: Pick<CallRequest, 'id' | 'method' | 'user' | 'replyTo' | 'deadline'>;
   deliveries: number;
   /**
    * When it was last delivered or its owner last refreshed its lease: its idle time, as
@@ -29,6 +29,8 @@ export interface Entry {
 /** One `consume()`: a consumer of the workers' group. */
 export interface ConsumerRuntime {
   readonly name: string;
+  /** The methods it runs: only calls to these are delivered to it. */
+  readonly methods: ReadonlySet<string>;
   readonly handle: CallHandler;
   readonly batch: number;
   readonly claimIdleMs: number;
@@ -109,6 +111,8 @@ export interface State {
   presence: Map<string, Map<string, Map<string, number>>>;
   /** Methods workers announced: name → description. */
   methods: Map<string, unknown>;
+  /** Who serves each method, until when: method → worker → expiry (epoch ms). */
+  serving: Map<string, Map<string, number>>;
 }
 
 /**
@@ -135,6 +139,7 @@ export function stateOf(prefix: string): State {
       histories: new Map(),
       presence: new Map(),
       methods: new Map(),
+      serving: new Map(),
     };
     states.set(prefix, s);
   }

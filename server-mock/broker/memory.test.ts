@@ -27,7 +27,7 @@ describe('memory broker', () => {
     const events: LiveEvent[] = [];
     b.subscribe({ kind: 'broadcast' }, (e) => events.push(e));
     let runs = 0;
-    b.consume('w1', async () => ({ result: ++runs }));
+    b.consume('w1', async () => ({ result: ++runs }), { methods: ['echo'] });
     const published = b.publish({ kind: 'broadcast' }, { type: 'x' });
     const enqueued = b.enqueue(request());
     expect(events).toEqual([]);
@@ -48,7 +48,7 @@ describe('memory broker', () => {
       throw new Error('reader bug');
     });
     b.replies('g1', (r) => replies.push(r));
-    b.consume('w1', async () => ({ result: 1 }));
+    b.consume('w1', async () => ({ result: 1 }), { methods: ['echo'] });
     await b.publish({ kind: 'broadcast' }, { type: 'a' });
     await b.enqueue(request());
     await b.publish({ kind: 'broadcast' }, { type: 'b' });
@@ -113,7 +113,7 @@ describe('memory broker', () => {
         taken = true;
         return new Promise(() => {});
       },
-      { claimIdleMs: 50, maxDeliveries: 1 },
+      { methods: ['echo'], claimIdleMs: 50, maxDeliveries: 1 },
     );
     const req = request();
     expect(await b.claim('u1', req.id, 'g1', 60_000)).toEqual({ status: 'new' });
@@ -123,7 +123,7 @@ describe('memory broker', () => {
     await eventually(() => taken);
     stuck.kill();
     // The survivor finds the dead consumer's call idle, already delivered once: it gives up on it.
-    b.consume('w2', async () => ({ result: 'never' }), { claimIdleMs: 50, maxDeliveries: 1 });
+    b.consume('w2', async () => ({ result: 'never' }), { methods: ['echo'], claimIdleMs: 50, maxDeliveries: 1 });
     const failed = { id: req.id, user: 'u1', error: { code: -32603, message: 'Call failed after 1 deliveries' } };
     await eventually(() => g1.length === 1 && g2.length === 1);
     await sleep(100);
@@ -145,11 +145,11 @@ describe('memory broker', () => {
         slowRan = true;
         return { result: 'slow' };
       },
-      { claimIdleMs: 3000 },
+      { methods: ['echo'], claimIdleMs: 3000 },
     );
     await b.enqueue(request());
     await sleep(20);
-    b.consume('fast', async () => ({ result: 'fast' }), { claimIdleMs: 80 });
+    b.consume('fast', async () => ({ result: 'fast' }), { methods: ['echo'], claimIdleMs: 80 });
     await eventually(() => slowRan);
     await sleep(50);
     expect(got.map((r) => r.result)).toEqual(['fast']);
@@ -181,9 +181,9 @@ describe('memory broker', () => {
     const events: LiveEvent[] = [];
     b.replies('g1', (r) => got.push(r));
     b.subscribe({ kind: 'broadcast' }, (e) => events.push(e));
-    a.consume('a', async () => ({ result: 'a' }));
+    a.consume('a', async () => ({ result: 'a' }), { methods: ['echo'] });
     a.subscribe({ kind: 'broadcast' }, () => expect.unreachable());
-    b.consume('b', async () => ({ result: 'b' }));
+    b.consume('b', async () => ({ result: 'b' }), { methods: ['echo'] });
     await a.close();
     await expect(a.enqueue(request())).rejects.toThrow(/closed/);
     expect(await a.ping()).toBe(false);
@@ -203,8 +203,8 @@ describe('memory broker', () => {
     }) as typeof setInterval);
     const cleared = vi.spyOn(globalThis, 'clearInterval');
     const b = make();
-    b.consume('w1', async () => ({ result: 1 }));
-    b.consume('w2', async () => ({ result: 2 }));
+    b.consume('w1', async () => ({ result: 1 }), { methods: ['echo'] });
+    b.consume('w2', async () => ({ result: 2 }), { methods: ['echo'] });
     // The sweeper, and per consumer its takeover poll and its lease refresher.
     expect(started).toHaveLength(5);
     expect(started.every((t) => !t.hasRef())).toBe(true);

@@ -10,7 +10,7 @@
  * inside the `publish`/`enqueue` that caused it, and a throwing listener is ignored.
  * The shared state, and what each part of it stands for in Redis, is in `memory-state.ts`.
  */
-import { ErrorCode } from '../../src/protocol/codes.ts';
+import { ErrorCode } from 'tether-rpc/protocol';
 import type { Broker, BrokerOptions, CallReply, CallRequest, Claim, ConsumeOptions, EventBody, HistoryPage, LiveEvent, StoredEvent } from './broker.ts';
 import { BrokerUnavailableError, deadlineReply, targetKey } from './broker.ts';
 import { type ConsumerRuntime, type Entry, type State, announce, emit, listen, prune, sendLater, stateOf, trim } from './memory-state.ts';
@@ -81,8 +81,8 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       open();
       const json = JSON.stringify(request);
       const seq = ++s.seq;
-      const { id, user, replyTo, deadline } = request;
-      const entry: Entry = { seq, json, request: { id, user, replyTo, deadline }, deliveries: 0, idleSince: 0, owner: undefined, done: false };
+      const { id, method, user, replyTo, deadline } = request;
+      const entry: Entry = { seq, json, request: { id, method, user, replyTo, deadline }, deliveries: 0, idleSince: 0, owner: undefined, done: false };
       s.queue.set(seq, entry);
       schedulePump(s);
     },
@@ -99,10 +99,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       return async () => off();
     },
 
-    consume(name, handle, o: ConsumeOptions = {}) {
+    consume(name, handle, o: ConsumeOptions) {
       open();
       const c: ConsumerRuntime = {
         name,
+        methods: new Set(o.methods),
         handle,
         batch: Math.max(1, Math.floor(o.batch ?? 16)),
         claimIdleMs: o.claimIdleMs ?? 10_000,
@@ -216,14 +217,27 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       return [...(s.presence.get(room)?.keys() ?? [])];
     },
 
-    async advertise(methods) {
+    async advertise(worker, methods, ttlMs) {
       open();
-      for (const [name, description] of Object.entries(methods)) s.methods.set(name, structuredClone(description));
+      const until = Date.now() + ttlMs;
+      for (const [name, description] of Object.entries(methods)) {
+        s.methods.set(name, structuredClone(description));
+        let workers = s.serving.get(name);
+        if (!workers) s.serving.set(name, (workers = new Map()));
+        workers.set(worker, until);
+      }
+    },
+
+    async withdraw(worker, methods) {
+      open();
+      for (const name of methods) s.serving.get(name)?.delete(worker);
     },
 
     async methods() {
       open();
-      return Object.fromEntries(s.methods);
+      const now = Date.now();
+      const live = [...s.serving].filter(([, workers]) => [...workers.values()].some((until) => until > now));
+      return Object.fromEntries(live.map(([name]) => [name, s.methods.get(name)]));
     },
 
     async ping() {
@@ -281,11 +295,12 @@ function schedulePump(s: State) {
   });
 }
 
-/** Hand queued requests to consumers with room, round-robin, so the load spreads. */
+/** Hand queued requests to consumers of their method with room, round-robin, so the load spreads. */
 function pump(s: State) {
   for (const entry of s.queue.values()) {
-    const c = nextFree(s);
-    if (!c) return;
+    const c = nextFree(s, entry.request.method);
+    // Nobody serving this method has room: it waits (a call to another method may not).
+    if (!c) continue;
     s.queue.delete(entry.seq);
     if (entry.request.deadline < Date.now()) {
       // Not run: whoever waits on the call (the caller, a resend) hears so instead of nothing.
@@ -296,12 +311,12 @@ function pump(s: State) {
   }
 }
 
-function nextFree(s: State): ConsumerRuntime | undefined {
+function nextFree(s: State, method: string): ConsumerRuntime | undefined {
   const n = s.consumers.length;
   for (let i = 0; i < n; i++) {
     const at = (s.next + i) % n;
     const c = s.consumers[at]!;
-    if (c.inFlight < c.batch) {
+    if (c.inFlight < c.batch && c.methods.has(method)) {
       s.next = (at + 1) % n;
       return c;
     }
@@ -389,7 +404,7 @@ function reclaim(s: State, c: ConsumerRuntime) {
     } else if (entry.request.deadline < now) {
       // Its owner is gone and nobody waits for a run any more: answered so, never redelivered.
       answerCall(s, entry, deadlineReply(entry.request));
-    } else if (entry.owner !== c && c.rescued < c.batch) {
+    } else if (entry.owner !== c && c.rescued < c.batch && c.methods.has(entry.request.method)) {
       // Never its own: that handler is still running here, and rerunning it beside itself helps nobody.
       // Rescued calls do not wait for a free slot (a busy consumer would starve them behind new
       // calls): they may add up to `batch` more to what it runs.

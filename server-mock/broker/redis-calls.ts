@@ -52,15 +52,17 @@ export function createCalls(ctx: RedisContext) {
   const { keys } = ctx;
   const readers = new Set<() => Promise<void>>();
 
-  async function run(user: string, id: string, replyTo: string, windowMs: number, payload: string): Promise<Claim> {
-    const keysOf = [keys.call(user, id), keys.waiters(user, id), keys.rpc];
+  async function run(user: string, id: string, method: string, replyTo: string, windowMs: number, payload: string): Promise<Claim> {
+    const keysOf = [keys.call(user, id), keys.waiters(user, id), keys.rpc(method)];
     return toClaim(await ctx.command((c) => runScript(c, claimScript, keysOf, [replyTo, windowMs, payload, REQUESTS_MAX_LEN])));
   }
-  const claim = (user: string, id: string, replyTo: string, windowMs: number) => run(user, id, replyTo, windowMs, '');
-  const submit = (request: CallRequest, windowMs: number) => run(request.user, request.id, request.replyTo, windowMs, JSON.stringify(request));
+  // Nothing is enqueued without a payload, so the stream key is only there to declare one.
+  const claim = (user: string, id: string, replyTo: string, windowMs: number) => run(user, id, '', replyTo, windowMs, '');
+  const submit = (request: CallRequest, windowMs: number) =>
+    run(request.user, request.id, request.method, request.replyTo, windowMs, JSON.stringify(request));
 
   async function enqueue(request: CallRequest): Promise<void> {
-    await ctx.command((c) => c.call('XADD', keys.rpc, 'MAXLEN', '~', REQUESTS_MAX_LEN, '*', 'payload', JSON.stringify(request)));
+    await ctx.command((c) => c.call('XADD', keys.rpc(request.method), 'MAXLEN', '~', REQUESTS_MAX_LEN, '*', 'payload', JSON.stringify(request)));
   }
 
   /**

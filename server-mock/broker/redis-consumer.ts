@@ -1,8 +1,9 @@
 /**
- * The worker side of calls on Redis: a consumer of the `tether-workers` group that runs
- * requests, stores each reply for the idempotency window before answering the caller and
- * every waiter, keeps the leases of the requests it runs fresh, and takes over the requests
- * whose consumer stopped refreshing them because it died (docs/redis-contract.md).
+ * The worker side of calls on Redis: a consumer of the `tether-workers` group on the request
+ * stream of each method it serves (calls are routed by method), that runs requests, stores
+ * each reply for the idempotency window before answering the caller and every waiter, keeps
+ * the leases of the requests it runs fresh, and takes over the requests whose consumer
+ * stopped refreshing them because it died (docs/redis-contract.md).
  */
 import type { ChainableCommander } from 'ioredis';
 import { CallRequest, deadlineReply, type CallHandler, type CallReply, type ConsumeOptions, type Consumer } from './broker.ts';
@@ -14,7 +15,7 @@ import {
   once,
   parseEntries,
   parsePending,
-  parseRead,
+  parseReadAll,
   release,
   runScript,
   sleep,
@@ -61,13 +62,10 @@ interface Caller {
   replyTo: string;
 }
 
-/** Create the workers' group (and the stream) unless it exists. From `0`: nothing in a stream without a group was ever delivered. */
-export async function ensureGroup(ctx: RedisContext): Promise<void> {
-  try {
-    await ctx.cmd.call('XGROUP', 'CREATE', ctx.keys.rpc, GROUP, '0', 'MKSTREAM');
-  } catch (error) {
-    if (errorCode(error) !== 'BUSYGROUP') throw error;
-  }
+/** Create the workers' group (and the stream) on each stream unless it exists. From `0`: nothing in a stream without a group was ever delivered. */
+export async function ensureGroups(ctx: RedisContext, streams: readonly string[]): Promise<void> {
+  const replies = (await ctx.command((c) => streams.reduce((p, key) => p.call('XGROUP', 'CREATE', key, GROUP, '0', 'MKSTREAM'), c.pipeline()).exec())) ?? [];
+  for (const [error] of replies) if (error && errorCode(error) !== 'BUSYGROUP') throw error;
 }
 
 /** The results of a pipeline, throwing its first error. */
@@ -106,7 +104,7 @@ export function createConsumers(ctx: RedisContext) {
    * acknowledge (see `answerScript`). A dead letter goes first: once acknowledged, the
    * request is gone from the group.
    */
-  async function answer(caller: Caller, reply: CallReply, entryId: string, deadLetter?: { payload: string; reason: string }) {
+  async function answer(stream: string, caller: Caller, reply: CallReply, entryId: string, deadLetter?: { payload: string; reason: string }) {
     if (deadLetter) {
       const { payload, reason } = deadLetter;
       await ctx.command((c) => c.call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason));
@@ -115,27 +113,29 @@ export function createConsumers(ctx: RedisContext) {
       runScript(
         c,
         answerScript,
-        [keys.call(caller.user, caller.id), keys.waiters(caller.user, caller.id), keys.rpc, keys.reply(caller.replyTo)],
+        [keys.call(caller.user, caller.id), keys.waiters(caller.user, caller.id), stream, keys.reply(caller.replyTo)],
         [JSON.stringify({ state: 'done', reply }), JSON.stringify(reply), entryId, GROUP, REPLY_MAX_LEN, REPLY_TTL_MS, keys.reply('')],
       ),
     );
   }
 
   /** Move an entry to the dead-letter stream, answer its caller with `error` if known, acknowledge it. */
-  async function bury(entryId: string, payload: string, reason: string, caller: Caller | undefined, error: CallReply['error']) {
-    if (caller) return answer(caller, { id: caller.id, user: caller.user, error }, entryId, { payload, reason });
+  async function bury(stream: string, entryId: string, payload: string, reason: string, caller: Caller | undefined, error: CallReply['error']) {
+    if (caller) return answer(stream, caller, { id: caller.id, user: caller.user, error }, entryId, { payload, reason });
     await ctx.command((c) =>
       results(
         c
           .pipeline()
           .call('XADD', keys.dead, 'MAXLEN', '~', DEAD_MAX_LEN, '*', 'payload', payload, 'reason', reason)
-          .call('XACK', keys.rpc, GROUP, entryId),
+          .call('XACK', stream, GROUP, entryId),
       ),
     );
   }
 
-  function consume(name: string, handle: CallHandler, options: ConsumeOptions = {}): Consumer {
+  function consume(name: string, handle: CallHandler, options: ConsumeOptions): Consumer {
     if (ctx.isClosed()) return { stop: async () => {}, kill: () => {} };
+    /** One request stream per method served: calls to other methods never reach this consumer. */
+    const streams = [...new Set(options.methods)].map((m) => keys.rpc(m));
     const batch = Math.max(1, options.batch ?? 16);
     const claimIdleMs = options.claimIdleMs ?? 10_000;
     const maxDeliveries = options.maxDeliveries ?? 3;
@@ -148,8 +148,9 @@ export function createConsumers(ctx: RedisContext) {
     /** The reader's CLIENT ID, for CLIENT UNBLOCK; a new connection gets a new one. */
     let readerId: string | undefined;
     reader.on('close', () => (readerId = undefined));
-    /** Requests this consumer is running, by entry id: at most `batch` new ones plus `rescued`. */
-    const inFlight = new Map<string, Promise<void>>();
+    /** Requests this consumer is running, by stream and entry id: at most `batch` new ones plus `rescued`. */
+    const inFlight = new Map<string, { stream: string; id: string; done: Promise<void> }>();
+    const slot = (stream: string, id: string) => `${stream}\u0000${id}`;
     /** Of those, the ones taken over from dead consumers: at most `batch`. */
     let rescued = 0;
     /** Stop taking requests; a read already sent may still deliver some, and they are run. */
@@ -160,20 +161,20 @@ export function createConsumers(ctx: RedisContext) {
     /** Crashed (`kill`): takes nothing more, answers and acknowledges nothing. */
     let killed = false;
 
-    async function runEntry(entry: StreamEntry, deliveries: number) {
+    async function runEntry(stream: string, entry: StreamEntry, deliveries: number) {
       const payload = entry.fields.payload ?? '';
       const decoded = decode(payload);
       if (!('request' in decoded)) {
-        return bury(entry.id, payload, decoded.reason, decoded.caller, { code: -32600, message: 'Invalid request' });
+        return bury(stream, entry.id, payload, decoded.reason, decoded.caller, { code: -32600, message: 'Invalid request' });
       }
       const { request } = decoded;
       if (deliveries > maxDeliveries) {
         const message = `Call failed after ${deliveries - 1} deliveries`;
-        return bury(entry.id, payload, message, request, { code: -32603, message });
+        return bury(stream, entry.id, payload, message, request, { code: -32603, message });
       }
       if (request.deadline < Date.now()) {
         // Not run, but answered like a run: a resend waiting on the call's key must hear something.
-        return answer(request, deadlineReply(request), entry.id);
+        return answer(stream, request, deadlineReply(request), entry.id);
       }
       const out = await handle(request).catch((error: unknown) => {
         // Handlers should not throw; if one does, its caller still gets an answer.
@@ -187,7 +188,7 @@ export function createConsumers(ctx: RedisContext) {
       // harmless, running the call again is not), until nobody can be waiting for it any more.
       for (let attempt = 0; ; attempt++) {
         try {
-          return await answer(request, reply, entry.id);
+          return await answer(stream, request, reply, entry.id);
         } catch (error) {
           if (ctx.isClosed() || killed || Date.now() > request.deadline + claimIdleMs) throw error;
           if (attempt === 0) ctx.report(error, `consumer ${name}: answering ${request.id}, will retry`);
@@ -196,20 +197,21 @@ export function createConsumers(ctx: RedisContext) {
       }
     }
 
-    function take(entry: StreamEntry, deliveries: number, rescue = false) {
+    function take(stream: string, entry: StreamEntry, deliveries: number, rescue = false) {
       // Read just before the crash: it stays pending under this name, to be taken over.
       if (killed) return;
       if (rescue) rescued++;
-      const done = runEntry(entry, deliveries)
+      const key = slot(stream, entry.id);
+      const done = runEntry(stream, entry, deliveries)
         .catch((error: unknown) => {
           // Unanswered and unacknowledged: it stays pending and is taken over after claimIdleMs.
           if (!ctx.isClosed()) ctx.report(error, `consumer ${name}`);
         })
         .finally(() => {
-          inFlight.delete(entry.id);
+          inFlight.delete(key);
           if (rescue) rescued--;
         });
-      inFlight.set(entry.id, done);
+      inFlight.set(key, { stream, id: entry.id, done });
     }
 
     /**
@@ -221,17 +223,25 @@ export function createConsumers(ctx: RedisContext) {
     async function rescue() {
       // Not limited by the free slots: abandoned calls go ahead of new ones, or a consumer kept
       // busy by new calls would leave them waiting until the load drops (up to `batch` extra).
-      const room = batch - rescued;
+      let room = batch - rescued;
       if (room <= 0) return;
-      // Enough rows for `room` candidates after skipping the ones running here.
+      // Enough rows for `room` candidates after skipping the ones running here; every stream in one round trip.
       const rows = room + inFlight.size;
-      const idle = parsePending(await redis(ctx.command((c) => c.call('XPENDING', keys.rpc, GROUP, 'IDLE', claimIdleMs, '-', '+', rows))));
-      const candidates = idle.filter((p) => !inFlight.has(p.id)).slice(0, room);
-      if (candidates.length === 0) return;
-      const delivered = new Map(candidates.map((p) => [p.id, p.deliveries]));
-      const raw = await redis(ctx.command((c) => c.call('XCLAIM', keys.rpc, GROUP, name, claimIdleMs, ...candidates.map((p) => p.id))));
+      const pending = await redis(ctx.command((c) => results(streams.reduce((p, key) => p.call('XPENDING', key, GROUP, 'IDLE', claimIdleMs, '-', '+', rows), c.pipeline()))));
+      const claims: { stream: string; delivered: Map<string, number> }[] = [];
+      streams.forEach((stream, i) => {
+        const candidates = parsePending(pending[i]).filter((p) => !inFlight.has(slot(stream, p.id))).slice(0, room);
+        room -= candidates.length;
+        if (candidates.length) claims.push({ stream, delivered: new Map(candidates.map((p) => [p.id, p.deliveries])) });
+      });
+      if (claims.length === 0) return;
+      const claimed = await redis(
+        ctx.command((c) => results(claims.reduce((p, { stream, delivered }) => p.call('XCLAIM', stream, GROUP, name, claimIdleMs, ...delivered.keys()), c.pipeline()))),
+      );
       // XCLAIM counts one more delivery.
-      for (const entry of parseEntries(raw)) take(entry, (delivered.get(entry.id) ?? 0) + 1, true);
+      claims.forEach(({ stream, delivered }, i) => {
+        for (const entry of parseEntries(claimed[i])) take(stream, entry, (delivered.get(entry.id) ?? 0) + 1, true);
+      });
     }
 
     /**
@@ -247,8 +257,9 @@ export function createConsumers(ctx: RedisContext) {
       if (refreshing || inFlight.size === 0 || ctx.isClosed()) return;
       refreshing = true;
       try {
-        const ids = [...inFlight.keys()];
-        await ctx.command((c) => c.call('XCLAIM', keys.rpc, GROUP, name, 0, ...ids, 'JUSTID'));
+        const byStream = new Map<string, string[]>();
+        for (const { stream, id } of inFlight.values()) byStream.set(stream, [...(byStream.get(stream) ?? []), id]);
+        await ctx.command((c) => results([...byStream].reduce((p, [stream, ids]) => p.call('XCLAIM', stream, GROUP, name, 0, ...ids, 'JUSTID'), c.pipeline())));
         refreshFailed = false;
       } catch (error) {
         // Once per outage; the next tick tries again.
@@ -272,23 +283,23 @@ export function createConsumers(ctx: RedisContext) {
           }
           const free = batch - inFlight.size;
           if (free <= 0) {
-            await Promise.race([...inFlight.values(), sleep(nextRescue - Date.now(), stopping.signal)]);
+            await Promise.race([...[...inFlight.values()].map((f) => f.done), sleep(nextRescue - Date.now(), stopping.signal)]);
             continue;
           }
           readerId ??= String(await redis(reader.call('CLIENT', 'ID')));
           if (stopping.signal.aborted) break;
           const blockMs = Math.min(READ_BLOCK_MAX_MS, Math.max(10, nextRescue - Date.now()));
           const raw = await redis(
-            reader.call('XREADGROUP', 'GROUP', GROUP, name, 'COUNT', free, 'BLOCK', blockMs, 'STREAMS', keys.rpc, '>'),
+            reader.call('XREADGROUP', 'GROUP', GROUP, name, 'COUNT', free, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => '>')),
           );
           // Taken even when stopping meanwhile: delivered to this consumer means answered by it.
-          for (const entry of parseRead(raw)) take(entry, 1);
+          for (const { stream, entries } of parseReadAll(raw)) for (const entry of entries) take(stream, entry, 1);
         } catch (error) {
           if (stopping.signal.aborted) break;
           if (errorCode(error) === 'NOGROUP') {
             // The stream is gone (a Redis restart without persistence): recreate it and its group.
             try {
-              await redis(ensureGroup(ctx));
+              await redis(ensureGroups(ctx, streams));
               continue;
             } catch (groupError) {
               error = groupError;
@@ -333,7 +344,7 @@ export function createConsumers(ctx: RedisContext) {
         if (killed) return;
         await endLoop();
         // Alive until the last handler settles: the refresher keeps their leases meanwhile.
-        await Promise.all(inFlight.values());
+        await Promise.all([...inFlight.values()].map((f) => f.done));
         clearInterval(refresher);
         running.delete(halt);
         await release(reader);

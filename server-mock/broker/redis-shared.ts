@@ -20,10 +20,12 @@ export const GROUP = 'tether-workers';
  */
 export function redisKeys(prefix: string) {
   return {
-    /** Stream of `CallRequest`s (field `payload`), read by the `tether-workers` group. */
-    rpc: `${prefix}rpc`,
+    /** A method's stream of `CallRequest`s (field `payload`), read by the `tether-workers` group of the workers that serve it. */
+    rpc: (method: string) => `${prefix}rpc:${keyPart(method)}`,
     /** Hash: method name → JSON description, written by workers for `system.describe`. */
     methods: `${prefix}methods`,
+    /** Sorted set: `<method as a key part><worker>` → until when that worker serves it (epoch ms, Redis clock). */
+    serving: `${prefix}serving`,
     /** Requests that were malformed or failed too often (fields `payload`, `reason`). */
     dead: `${prefix}rpc:dead`,
     /** Idempotency record of a call: `{"state":"pending"}` or `{"state":"done","reply":<CallReply>}`. */
@@ -95,6 +97,12 @@ export function parseEntries(raw: unknown): StreamEntry[] {
 export function parseRead(raw: unknown): StreamEntry[] {
   if (!isArray(raw) || !isArray(raw[0])) return [];
   return parseEntries(raw[0][1]);
+}
+
+/** XREADGROUP on several streams: the entries of each stream that had some. */
+export function parseReadAll(raw: unknown): { stream: string; entries: StreamEntry[] }[] {
+  if (!isArray(raw)) return [];
+  return raw.flatMap((item) => (isArray(item) && typeof item[0] === 'string' ? [{ stream: item[0], entries: parseEntries(item[1]) }] : []));
 }
 
 /** A flat `[name, value, …]` reply (XINFO STREAM) as a map. */
@@ -201,24 +209,32 @@ export function whenReady(conn: Redis, ms: number): Promise<boolean> {
 /** `ctx.command`: see `RedisContext`. */
 export function gated(conn: Redis, brokerTimeoutMs: number) {
   return async <T>(send: (conn: Redis) => Promise<T>): Promise<T> => {
-    if (!(await whenReady(conn, brokerTimeoutMs))) {
-      throw new BrokerUnavailableError(`Redis did not answer for ${brokerTimeoutMs} ms`, false);
-    }
-    const answer = send(conn);
-    answer.catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BrokerUnavailableError(`Redis sent no answer within ${brokerTimeoutMs} ms`, true)), brokerTimeoutMs);
-    });
-    try {
-      return await Promise.race([answer, late]);
-    } catch (error) {
-      if (error instanceof BrokerUnavailableError || isReplyError(error)) throw error;
-      // The connection broke under the command (or refused it while reconnecting): whether it ran is unknown.
-      const sent = !/isn't writeable/.test(error instanceof Error ? error.message : '');
-      throw new BrokerUnavailableError(`Redis connection lost: ${error instanceof Error ? error.message : String(error)}`, sent, { cause: error });
-    } finally {
-      clearTimeout(timer);
+    const end = Date.now() + brokerTimeoutMs;
+    for (;;) {
+      if (!(await whenReady(conn, Math.max(0, end - Date.now())))) {
+        throw new BrokerUnavailableError(`Redis did not answer for ${brokerTimeoutMs} ms`, false);
+      }
+      const answer = send(conn);
+      answer.catch(() => {});
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BrokerUnavailableError(`Redis sent no answer within ${brokerTimeoutMs} ms`, true)), brokerTimeoutMs);
+      });
+      try {
+        return await Promise.race([answer, late]);
+      } catch (error) {
+        if (error instanceof BrokerUnavailableError || isReplyError(error)) throw error;
+        // Refused before leaving: the connection is dropping though not yet marked so. Wait for it.
+        const unsent = /isn't writeable/.test(error instanceof Error ? error.message : '');
+        if (unsent && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        // The connection broke under the command: whether it ran is unknown.
+        throw new BrokerUnavailableError(`Redis connection lost: ${error instanceof Error ? error.message : String(error)}`, !unsent, { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
     }
   };
 }

@@ -10,7 +10,7 @@
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BrokerUnavailableError, type Broker, type CallReply, type LiveEvent } from './broker.ts';
+import { BrokerUnavailableError, keyPart, type Broker, type CallReply, type LiveEvent } from './broker.ts';
 import { brokerContract, callRequest, eventually } from './contract.ts';
 import { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
 import { startRedisServer } from '../testing/redis-server.ts';
@@ -67,13 +67,13 @@ await describeWithRedis('redis broker', () => {
         taken = true;
         return new Promise<never>(() => {});
       };
-      const first = broker.consume('w1', stuck, { claimIdleMs: 100, maxDeliveries: 1 });
+      const first = broker.consume('w1', stuck, { methods: ['echo'], claimIdleMs: 100, maxDeliveries: 1 });
       const req = request();
       await broker.enqueue(req);
       await eventually(() => taken);
       first.kill();
       // The survivor takes the dead consumer's call over as its second delivery: one too many.
-      broker.consume('w2', stuck, { claimIdleMs: 100, maxDeliveries: 1 });
+      broker.consume('w2', stuck, { methods: ['echo'], claimIdleMs: 100, maxDeliveries: 1 });
       await eventually(() => got.length === 1, 5000);
       expect(got[0]).toEqual({ id: req.id, user: 'u1', error: { code: -32603, message: 'Call failed after 1 deliveries' } });
       const dead = await admin.xrange(`${prefix}rpc:dead`, '-', '+');
@@ -81,7 +81,7 @@ await describeWithRedis('redis broker', () => {
       const fields = dead[0]![1];
       expect(JSON.parse(fields[fields.indexOf('payload') + 1]!)).toEqual(req);
       // Acknowledged: nobody will deliver it again.
-      expect((await admin.xpending(`${prefix}rpc`, 'tether-workers'))[0]).toBe(0);
+      expect((await admin.xpending(`${prefix}rpc:${keyPart('echo')}`, 'tether-workers'))[0]).toBe(0);
     });
 
     it('dead-letters a malformed request and answers -32600 when it can tell whom', async () => {
@@ -89,21 +89,21 @@ await describeWithRedis('redis broker', () => {
       const got: CallReply[] = [];
       broker.replies('g1', (r) => got.push(r));
       let runs = 0;
-      broker.consume('w1', async () => ({ result: ++runs }));
-      await admin.xadd(`${prefix}rpc`, '*', 'payload', JSON.stringify({ id: 'bad1', user: 'u1', replyTo: 'g1', method: 7 }));
-      await admin.xadd(`${prefix}rpc`, '*', 'payload', 'not json');
+      broker.consume('w1', async () => ({ result: ++runs }), { methods: ['echo'] });
+      await admin.xadd(`${prefix}rpc:${keyPart('echo')}`, '*', 'payload', JSON.stringify({ id: 'bad1', user: 'u1', replyTo: 'g1', method: 7 }));
+      await admin.xadd(`${prefix}rpc:${keyPart('echo')}`, '*', 'payload', 'not json');
       await eventually(async () => (await admin.xlen(`${prefix}rpc:dead`)) === 2);
       await eventually(() => got.length === 1);
       expect(got[0]).toEqual({ id: 'bad1', user: 'u1', error: { code: -32600, message: 'Invalid request' } });
       expect(runs).toBe(0);
-      expect((await admin.xpending(`${prefix}rpc`, 'tether-workers'))[0]).toBe(0);
+      expect((await admin.xpending(`${prefix}rpc:${keyPart('echo')}`, 'tether-workers'))[0]).toBe(0);
     });
 
     it('leaves nothing in the reply stream after 200 calls', async () => {
       const { broker, prefix } = await make();
       const got: CallReply[] = [];
       broker.replies('g1', (r) => got.push(r));
-      broker.consume('w1', async (req) => ({ result: req.params }));
+      broker.consume('w1', async (req) => ({ result: req.params }), { methods: ['echo'] });
       for (let i = 0; i < 200; i++) await broker.enqueue(request({ params: i }));
       await eventually(() => got.length === 200, 10_000);
       await eventually(async () => (await admin.xlen(`${prefix}reply:g1`)) === 0);
@@ -136,7 +136,7 @@ await describeWithRedis('redis broker', () => {
         const { broker } = await make({ url: server.url, onError: quiet, brokerTimeoutMs: 8000 });
         const got: CallReply[] = [];
         broker.replies('g1', (r) => got.push(r));
-        broker.consume('w1', async (req) => ({ result: req.params }), { claimIdleMs: 1000 });
+        broker.consume('w1', async (req) => ({ result: req.params }), { methods: ['echo'], claimIdleMs: 1000 });
         const live: LiveEvent[] = [];
         const room = { kind: 'room', room: 'r' } as const;
         broker.subscribe(room, (e) => live.push(e));

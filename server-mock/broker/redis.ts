@@ -19,7 +19,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Broker, BrokerOptions } from './broker.ts';
 import { createCalls } from './redis-calls.ts';
-import { createConsumers, ensureGroup } from './redis-consumer.ts';
+import { createConsumers } from './redis-consumer.ts';
+import { createDirectory } from './redis-directory.ts';
 import { createEvents } from './redis-events.ts';
 import { createPresence } from './redis-presence.ts';
 import { gated, redisKeys, release, withTimeout, type RedisContext } from './redis-shared.ts';
@@ -107,13 +108,8 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     report,
     isClosed: () => closed,
   };
-  try {
-    await ensureGroup(ctx);
-  } catch (error) {
-    cmd.disconnect();
-    throw error;
-  }
   const calls = createCalls(ctx);
+  const directory = createDirectory(ctx);
   const consumers = createConsumers(ctx);
   const events = createEvents(ctx, {
     historyMaxLen: options.historyMaxLen ?? 1000,
@@ -135,15 +131,9 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     exit: presence.exit,
     members: presence.members,
 
-    async advertise(methods) {
-      const entries = Object.entries(methods).flatMap(([name, d]) => [name, JSON.stringify(d)]);
-      if (entries.length) await ctx.command((c) => c.hset(ctx.keys.methods, ...entries));
-    },
-
-    async methods() {
-      const all = await ctx.command((c) => c.hgetall(ctx.keys.methods));
-      return Object.fromEntries(Object.entries(all).map(([name, json]) => [name, JSON.parse(json) as unknown]));
-    },
+    advertise: directory.advertise,
+    withdraw: directory.withdraw,
+    methods: directory.methods,
 
     async ping() {
       if (closed) return false;

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 /**
- * `tether-worker`: one worker running the demo's methods, on Redis (REDIS_URL is required:
- * a standalone worker reaches gateways only through Redis). Your own worker is the same few
- * lines with your methods: `createWorker({ broker, methods })`.
+ * `tether-worker --worker ./methods.js`: one worker running the methods the module exports,
+ * on Redis (REDIS_URL is required: a standalone worker reaches gateways only through Redis).
+ * Calls are routed by method, so workers with different modules can share one Redis.
  */
 import { createLogger, onShutdown, openBroker, runWorker } from '../app.ts';
 import { ConfigError, loadWorkerConfig } from '../config.ts';
+import { loadMethods } from '../worker/load-methods.ts';
 import { startupError } from './redact.ts';
-import { demoMethods } from '../worker/demo-methods.ts';
 
 try {
   const config = loadWorkerConfig();
   const logger = createLogger(config.logLevel, 'tether-worker');
+  const methods = await loadMethods(config.workerModule);
   const broker = await openBroker(config, logger);
-  const worker = runWorker(config, { broker, logger, methods: demoMethods() });
+  const worker = runWorker(config, { broker, logger, methods });
   // SIGTERM: finish the calls already taken, then leave; the others stay queued for the rest.
   onShutdown(logger, async () => {
     await worker.stop();

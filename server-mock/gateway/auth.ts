@@ -11,7 +11,7 @@
  * provider, bounded `sub`, and connection and room tokens that cannot stand in for each other.
  */
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { ErrorCode } from '../../src/protocol/codes.ts';
+import { ErrorCode } from 'tether-rpc/protocol';
 
 /** How tokens are checked. Give exactly one of `secret` and `jwksUrl`. */
 export interface VerifierOptions {

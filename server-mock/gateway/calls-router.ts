@@ -4,8 +4,7 @@
  * for it. A reply can be awaited by several connections at once: the original and a resend
  * from a reconnected client that reached this gateway before the answer did.
  */
-import { ErrorCode } from '../../src/protocol/codes.ts';
-import type { Id } from '../../src/protocol/decode.ts';
+import { ErrorCode, type Id } from 'tether-rpc/protocol';
 import { BrokerUnavailableError, type Broker, type CallReply, type CallRequest } from '../broker/broker.ts';
 import type { Session } from './session.ts';
 

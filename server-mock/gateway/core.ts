@@ -7,15 +7,14 @@
  */
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
-import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
-import { decode, type Frame } from '../../src/protocol/decode-any.ts';
-import type { Id, ProtocolError } from '../../src/protocol/decode.ts';
+import { CloseCode, ErrorCode, decode, type Frame, type Id, type ProtocolError } from 'tether-rpc/protocol';
 import type { Broker, CallReply, CallRequest } from '../broker/broker.ts';
 import type { RefusalKind, Verify, VerifyRoomToken } from './auth.ts';
 import { createCallsRouter, type Outcome } from './calls-router.ts';
 import { createFanout } from './fanout.ts';
 import { createHandshake, SERVER } from './handshake.ts';
 import { createHeartbeats } from './heartbeats.ts';
+import { createMethodDirectory, type MethodDirectory } from './method-directory.ts';
 import { LIMIT_DEFAULTS, type LimitName } from './limits-defaults.ts';
 import { createRoomPolicy, type AuthorizeRoom, type RoomAction, type RoomDecider, type RoomPolicy } from './room-policy.ts';
 import { createGatewayRooms } from './rooms.ts';
@@ -74,6 +73,11 @@ export interface GatewayCoreOptions {
   proxy?: (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
   /** JSON Schema of the methods, for `system.describe`. */
   describe?: () => unknown;
+  /**
+   * Which methods some worker serves: a call to any other is answered -32601 at once.
+   * @default a directory read from the broker (not used with `proxy`, which decides itself)
+   */
+  methods?: MethodDirectory;
   logger?: Logger;
   hooks?: {
     callDone?(method: string, outcome: Outcome, seconds: number): void;
@@ -146,6 +150,8 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     maxRoomsPerConnection: o.maxRoomsPerConnection,
     onLimit: (s) => tripped('rooms_per_connection', s),
   });
+  const ownDirectory = o.methods || o.proxy ? undefined : createMethodDirectory({ load: () => broker.methods(), logger: log });
+  const directory = o.methods ?? ownDirectory;
   const connections = new Set<Session>();
   /** Sockets that have not authenticated yet, by address. */
   const preauth = new Map<string, number>();
@@ -248,6 +254,9 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     if (f.kind === 'call') {
       const local = systemMethod(f.method);
       if (local) return s.result(f.id, await local(f.params, { session: s, started, gatewayId: o.gatewayId, broker, describe: o.describe, connections: connections.size }));
+      // Calls are routed by method: one no worker serves would only wait for its deadline.
+      if (directory && !(await directory.check(f.method))) return s.error(f.id, ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
+      // Checked right before the call counts as pending (same tick), so concurrent frames cannot all pass it.
       if (s.pending >= o.maxPendingCalls) return tripped('pending_calls', s), s.error(f.id, ErrorCode.RateLimited, 'Too many pending calls');
       return router.call(s, f.id, f.method, f.params);
     }
@@ -338,6 +347,7 @@ export function createGatewayCore(options: GatewayCoreOptions) {
         cleanup(s);
       }
       heartbeats.stop();
+      ownDirectory?.close();
       fanout.close();
     },
 

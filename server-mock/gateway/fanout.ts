@@ -10,7 +10,7 @@
  * history cannot fill the hole (another epoch, trimmed), it tells the target's sessions `gap`.
  * A live event of another epoch than the cursor's is a hole too.
  */
-import { compareOffsets, epochOf } from '../../src/protocol/offsets.ts';
+import { compareOffsets, epochOf } from 'tether-rpc/protocol';
 import type { Broker, LiveEvent, StoredEvent, Target } from '../broker/broker.ts';
 import { targetKey } from '../broker/broker.ts';
 import type { Pushed, Session } from './session.ts';

@@ -12,6 +12,9 @@ import { createRedisBroker } from '../broker/redis.ts';
 import { describeWithRedis, redisUrl } from '../testing/redis.ts';
 import { reach, SECRET, startSystem, until } from '../testing/system.ts';
 import { signDevRoomToken } from './auth.ts';
+import * as z from 'zod';
+import { defineMethod } from '../worker/define.ts';
+import { createWorker } from '../worker/worker.ts';
 
 /** A raw socket, for what a well-behaved client never does. */
 function raw(url: string, protocol: string | undefined = 'tether.v1') {
@@ -168,6 +171,37 @@ function gatewaySuite(openBroker: () => Promise<Broker>) {
     const c = s.client('u1');
     await expect(c.room('vip-lounge').join()).rejects.toMatchObject({ code: -32002 });
     await expect(s.client('boss').room('vip-lounge').join()).resolves.toBeUndefined();
+  });
+
+  it('routes calls by method: workers with disjoint and overlapping methods under load, no -32601 for a served method', async () => {
+    const echo = (tag: string) => (name: string) =>
+      defineMethod(name, { params: z.object({ i: z.number() }), result: z.object({ by: z.string(), i: z.number() }) }, async ({ i }) => {
+        await new Promise((r) => setTimeout(r, 2));
+        return { by: tag, i };
+      });
+    const s = await start({ methods: [], workers: 0, gateway: { callsPerSecond: 1000, callsPerSecondPerUser: 1000, maxPendingCalls: 1000 } });
+    const workers = [
+      createWorker({ broker: s.broker, name: 'orders', methods: ['orders.a', 'orders.b'].map(echo('orders')) }),
+      createWorker({ broker: s.broker, name: 'tasks', methods: ['tasks.a'].map(echo('tasks')) }),
+      createWorker({ broker: s.broker, name: 'both', methods: ['orders.a', 'tasks.a'].map(echo('both')) }),
+    ];
+    try {
+      const c = s.client('u1', { random: () => 0 });
+      const names = ['orders.a', 'orders.b', 'tasks.a'];
+      const results = await Promise.allSettled(Array.from({ length: 150 }, (_, i) => c.call(names[i % 3]!, { i })));
+      const failed = results.filter((r) => r.status === 'rejected');
+      expect(failed).toEqual([]);
+      const by = results.map((r) => (r as PromiseFulfilledResult<{ by: string }>).value.by);
+      // orders.b only on "orders", tasks.a never on "orders".
+      expect(by.filter((_, i) => i % 3 === 1).every((w) => w === 'orders')).toBe(true);
+      expect(by.filter((_, i) => i % 3 === 2).every((w) => w !== 'orders')).toBe(true);
+      // A method nobody serves is answered at once, not after the call's deadline.
+      const started = Date.now();
+      await expect(c.call('nobody.serves.this')).rejects.toMatchObject({ code: -32601 });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
   });
 
   it('joins a $ room with a room token from the client, and refuses it without one', async () => {

@@ -5,9 +5,7 @@
  * could be recovered, and the replays follow it.
  */
 import type { Logger } from 'pino';
-import { CloseCode, ErrorCode } from '../../src/protocol/codes.ts';
-import type { Resume } from '../../src/protocol/client-frames.ts';
-import type { Id } from '../../src/protocol/decode.ts';
+import { CloseCode, ErrorCode, type Id, type Resume } from 'tether-rpc/protocol';
 import { targetKey, type Broker } from '../broker/broker.ts';
 import type { JWTPayload } from 'jose';
 import type { RefusalKind, Verify } from './auth.ts';

@@ -5,7 +5,7 @@ import { createMethodDirectory } from './method-directory.ts';
 describe('createMethodDirectory', () => {
   it("knows the workers' methods from the broker's directory, and the built-in ones", async () => {
     const broker = createMemoryBroker({ prefix: 'md-test:' });
-    await broker.advertise({ 'orders.create': {} });
+    await broker.advertise('w1', { 'orders.create': {} }, 60_000);
     const dir = createMethodDirectory({ load: () => broker.methods() });
     await dir.refresh();
     expect(dir.has('orders.create')).toBe(true);

@@ -22,6 +22,11 @@ export interface MethodDirectoryOptions {
 export interface MethodDirectory {
   /** Whether `method` is built in or served by some worker, as of the last reload. */
   has(method: string): boolean;
+  /**
+   * The same, for routing a call: a name not on the list reloads it first (at most once per
+   * `missRefreshMs`), so a call to a method whose worker just started is not refused.
+   */
+  check(method: string): Promise<boolean>;
   /** Reload now; never rejects (a failure keeps the previous list). */
   refresh(): Promise<void>;
   /** Stop reloading. */
@@ -33,8 +38,11 @@ export function createMethodDirectory(options: MethodDirectoryOptions): MethodDi
   let names = new Set<string>();
   let failing = false;
   let lastMissRefresh = 0;
+  let loading: Promise<void> | undefined;
 
-  async function refresh() {
+  /** One reload at a time, whoever asks. */
+  const refresh = () => (loading ??= reload().finally(() => (loading = undefined)));
+  async function reload() {
     try {
       const loaded = await load();
       const list = Symbol.iterator in loaded ? [...(loaded as Iterable<string>)] : Object.keys(loaded);
@@ -46,18 +54,28 @@ export function createMethodDirectory(options: MethodDirectoryOptions): MethodDi
     }
   }
 
+  const known = (method: string) => names.has(method) || systemMethod(method) !== undefined;
+  /** A name not on the list: reload, unless that was done within `missRefreshMs` (then wait for the one running, if any). */
+  function missed(): Promise<void> {
+    if (Date.now() - lastMissRefresh < missRefreshMs) return loading ?? Promise.resolve();
+    lastMissRefresh = Date.now();
+    return refresh();
+  }
+
   void refresh();
   const timer = setInterval(() => void refresh(), refreshMs);
   timer.unref();
 
   return {
     has(method) {
-      if (names.has(method) || systemMethod(method) !== undefined) return true;
-      if (Date.now() - lastMissRefresh >= missRefreshMs) {
-        lastMissRefresh = Date.now();
-        void refresh();
-      }
+      if (known(method)) return true;
+      void missed();
       return false;
+    },
+    async check(method) {
+      if (known(method)) return true;
+      await missed();
+      return known(method);
     },
     refresh,
     close: () => clearInterval(timer),

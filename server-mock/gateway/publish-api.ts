@@ -28,7 +28,7 @@ export type ParsedPublish =
   | { ok: true; kind: BodyKind; target: Target; body: EventBody }
   | { ok: false; status: 400; message: string };
 
-/** Same limits as the wire protocol's room and event names (src/protocol/client-frames.ts). */
+/** Same limits as the wire protocol's room and event names (tether-rpc/protocol's RoomPublishParams). */
 const name = z.string().min(1).max(200);
 /** django-cfg publishes `str(user.id)`; a backend sending the number means the same user. */
 const userId = z.union([name, z.number().int().nonnegative().transform(String)]);

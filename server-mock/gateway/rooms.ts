@@ -4,8 +4,7 @@
  * (`room-policy.ts`) first: a join (also one resumed in the auth frame) before any history is
  * read, presence and publishing with the session's membership.
  */
-import { ErrorCode } from '../../src/protocol/codes.ts';
-import type { Id } from '../../src/protocol/decode.ts';
+import { ErrorCode, type Id } from 'tether-rpc/protocol';
 import type { Broker, Target } from '../broker/broker.ts';
 import type { createFanout } from './fanout.ts';
 import type { RoomAction, RoomDecision, RoomPolicy } from './room-policy.ts';

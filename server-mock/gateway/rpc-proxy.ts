@@ -5,7 +5,7 @@
  * 500 become the JSON-RPC codes of docs/protocol.md; application codes pass through.
  */
 import * as z from 'zod';
-import { ErrorCode } from '../../src/protocol/codes.ts';
+import { ErrorCode } from 'tether-rpc/protocol';
 import type { CallReply, CallRequest } from '../broker/broker.ts';
 
 const ProxyAnswer = z.union([

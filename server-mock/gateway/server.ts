@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, SUBPROTOCOL } from '../../src/protocol/codes.ts';
+import { CloseCode, SUBPROTOCOL } from 'tether-rpc/protocol';
 import { createGatewayCore, type GatewayCoreOptions } from './core.ts';
 import type { UpgradeRefusal } from './metrics.ts';
 

@@ -6,8 +6,7 @@
  * replay itself goes out at the pace the client reads it.
  */
 import type { JWTPayload } from 'jose';
-import { compareOffsets } from '../../src/protocol/offsets.ts';
-import type { Id } from '../../src/protocol/decode.ts';
+import { compareOffsets, type Id } from 'tether-rpc/protocol';
 import { createRateLimit } from './rate-limit.ts';
 
 /** What the gateway needs from a transport (a `ws` socket, or a test double). */

@@ -18,7 +18,7 @@ import { createMemoryBroker } from '../broker/memory.ts';
 import { createRedisBroker } from '../broker/redis.ts';
 import { loadGatewayConfig } from '../config.ts';
 import type { GatewayServer } from '../gateway/server.ts';
-import { demoMethods } from '../worker/demo-methods.ts';
+import { demoMethods } from '../../demo/methods.ts';
 import type { Worker } from '../worker/worker.ts';
 import { redisUrl } from '../testing/redis.ts';
 import { until } from '../testing/system.ts';

@@ -17,23 +17,29 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The script each name runs: the package's CLIs, and `npm start`'s. */
+const scripts = { gateway: 'server-mock/cli/gateway.ts', worker: 'server-mock/cli/worker.ts', dev: 'server-mock/cli/dev.ts', start: 'demo/start.ts' };
+
 /**
- * Run `server-mock/cli/<cli>.ts` with `env`; resolves once its log says it is up. `entry`
- * runs another script that starts the same way (a worker with the fault suite's methods).
+ * Run a CLI with `env`; resolves once its log says it is up. A worker (and `dev`) runs the
+ * demo's methods unless `WORKER_MODULE` says otherwise. `entry` runs another script that
+ * starts the same way (a worker with the fault suite's methods).
  */
 export async function runCli(
-  cli: 'gateway' | 'worker' | 'start',
+  cli: 'gateway' | 'worker' | 'dev' | 'start',
   env: Record<string, string>,
   options: { entry?: string } = {},
 ): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? `server-mock/cli/${cli}.ts`], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+  const methods = cli === 'worker' || cli === 'dev' ? { WORKER_MODULE: 'demo/methods.ts' } : {};
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? scripts[cli]], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...methods, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
-  const ready = cli === 'worker' ? 'worker running' : 'gateway listening';
+  // The development servers print their banner last, once everything is up.
+  const ready = cli === 'worker' ? 'worker running' : cli === 'gateway' ? 'gateway listening' : 'health  ';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${cli} did not start:\n${out}`)), 15_000);
     const read = (chunk: Buffer) => {

@@ -15,7 +15,7 @@ import { createMemoryBroker } from '../broker/memory.ts';
 import { createRoomTokenVerifier, createVerifier, signDevToken } from '../gateway/auth.ts';
 import { startGateway, type GatewayServer, type GatewayServerOptions } from '../gateway/server.ts';
 import type { MethodDefinition } from '../worker/define.ts';
-import { demoMethods } from '../worker/demo-methods.ts';
+import { demoMethods } from '../../demo/methods.ts';
 import { createWorker, type Worker } from '../worker/worker.ts';
 
 export const SECRET = 'test-secret-test-secret-test-secret';

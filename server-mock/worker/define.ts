@@ -1,9 +1,10 @@
 /**
- * `defineMethod`: one worker method, its params and result schemas, and its handler. The
- * schemas validate both directions at the worker and describe the method (`system.describe`).
- * Any zod schema works, classic or mini, so a contract shared with the browser can be reused.
+ * What a worker's method is: its params and result schemas, which validate both directions at
+ * the worker and describe the method (`system.describe`), its handler, and what a handler
+ * knows about its call. `defineMethod` makes one; `implement` (implement.ts) makes them from
+ * the contract the browser imports.
  */
-import type * as z from 'zod';
+import type { InputOf, OutputOf, StandardSchema } from 'tether-rpc/protocol';
 import type { StoredEvent } from '../broker/broker.ts';
 
 /** What a handler knows about its call, and what it can push to clients. */
@@ -32,25 +33,28 @@ export interface MethodContext {
   broadcast(type: string, data?: unknown, message?: string): Promise<StoredEvent>;
 }
 
-export interface MethodSchemas<P extends z.core.$ZodType, R extends z.core.$ZodType> {
+/** The schemas of one method (any Standard Schema: zod, zod/mini, valibot, arktype). */
+export interface MethodSchemas<P extends StandardSchema, R extends StandardSchema> {
   params: P;
   result: R;
   /** One line for `system.describe`. */
   description?: string;
 }
 
-export interface MethodDefinition<P extends z.core.$ZodType = z.core.$ZodType, R extends z.core.$ZodType = z.core.$ZodType> {
+/** One method a worker serves: its schemas, validated at the worker in both directions, and its handler. */
+export interface MethodDefinition<P extends StandardSchema = StandardSchema, R extends StandardSchema = StandardSchema> {
   name: string;
   params: P;
   result: R;
   description?: string | undefined;
-  handler(params: z.output<P>, ctx: MethodContext): z.input<R> | Promise<z.input<R>>;
+  handler(params: OutputOf<P>, ctx: MethodContext): InputOf<R> | Promise<InputOf<R>>;
 }
 
-export function defineMethod<P extends z.core.$ZodType, R extends z.core.$ZodType>(
+/** One method outside a contract (for methods the browser's contract does not list, or a worker without one). */
+export function defineMethod<P extends StandardSchema, R extends StandardSchema>(
   name: string,
   schemas: MethodSchemas<P, R>,
-  handler: (params: z.output<P>, ctx: MethodContext) => z.input<R> | Promise<z.input<R>>,
+  handler: (params: OutputOf<P>, ctx: MethodContext) => InputOf<R> | Promise<InputOf<R>>,
 ): MethodDefinition<P, R> {
   return { name, params: schemas.params, result: schemas.result, description: schemas.description, handler };
 }

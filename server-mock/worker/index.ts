@@ -1,7 +1,8 @@
 /**
- * Writing workers: `createWorker({ broker, methods })` with methods from `defineMethod`.
+ * Writing workers: `createWorker({ broker, methods })` with methods from `implement` or `defineMethod`.
  */
-export { RpcError } from '../../src/protocol/rpc-error.ts';
+export { RpcError } from 'tether-rpc/protocol';
 export { defineMethod, type MethodContext, type MethodDefinition, type MethodSchemas } from './define.ts';
-export { demoMethods } from './demo-methods.ts';
+export { implement, type Handlers } from './implement.ts';
+export { loadMethods } from './load-methods.ts';
 export { createWorker, describeMethods, type Worker, type WorkerOptions } from './worker.ts';

@@ -55,9 +55,8 @@ describe('createWorker', () => {
     expect(await call('mini', { n: 21 })).toMatchObject({ result: 42 });
   });
 
-  it('answers each failure with its code: unknown method, invalid params with paths, RpcError as is, crashes without a stack', async () => {
+  it('answers each failure with its code: invalid params with paths, RpcError as is, crashes without a stack', async () => {
     stop = createWorker({ broker, methods, logger: pino({ level: 'silent' }) }).stop;
-    expect((await call('nope')).error).toMatchObject({ code: -32601 });
     expect((await call('sum', { a: 'x' })).error).toEqual({
       code: -32602,
       message: 'Invalid params',

@@ -7,18 +7,23 @@
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import * as z from 'zod';
-import { ErrorCode } from '../../src/protocol/codes.ts';
-import { toIssues } from '../../src/protocol/decode.ts';
-import { RpcError } from '../../src/protocol/rpc-error.ts';
+import { ErrorCode, RpcError, toIssues } from 'tether-rpc/protocol';
 import type { Broker, CallReply, CallRequest, ConsumeOptions } from '../broker/broker.ts';
+import type { StandardSchema } from 'tether-rpc/protocol';
 import type { MethodContext, MethodDefinition } from './define.ts';
 
-export interface WorkerOptions extends ConsumeOptions {
+export interface WorkerOptions extends Omit<ConsumeOptions, 'methods'> {
   broker: Broker;
-  // Handlers are contravariant in their params; the table only needs to call them.
-  methods: MethodDefinition<z.core.$ZodType, z.core.$ZodType>[];
+  /** From `implement(contract, handlers)` and/or `defineMethod`. Calls to these, and only these, reach this worker. */
+  methods: MethodDefinition[];
   /** Consumer name in the workers' group. @default `worker-<random>` */
   name?: string;
+  /**
+   * How long the broker's method directory keeps this worker's methods without hearing from
+   * it; it renews them three times as often. A method no live worker serves is answered -32601
+   * by the gateways. @default 30000
+   */
+  announceTtlMs?: number;
   logger?: Logger;
 }
 
@@ -57,40 +62,86 @@ export function createWorker(o: WorkerOptions): Worker {
   async function run(req: CallRequest): Promise<Answer> {
     const method = table.get(req.method);
     if (!method) return fail(ErrorCode.MethodNotFound, `Method not found: ${req.method}`);
-    const params = z.safeParse(method.params, req.params);
-    if (!params.success) return fail(ErrorCode.InvalidParams, 'Invalid params', { issues: toIssues(params.error.issues) });
+    const params = await validate(method.params, req.params);
+    if (params.issues) return fail(ErrorCode.InvalidParams, 'Invalid params', { issues: toIssues(params.issues) });
     let output: unknown;
     try {
-      output = await method.handler(params.data, context(req));
+      output = await method.handler(params.value, context(req));
     } catch (error) {
       if (error instanceof RpcError) return fail(error.code, error.message, error.data);
       o.logger?.error({ err: error, method: req.method, callId: req.id }, 'handler failed');
       return fail(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
     }
-    const result = z.safeParse(method.result, output);
-    if (!result.success) {
-      o.logger?.error({ method: req.method, issues: result.error.issues }, 'handler returned an invalid result');
-      return fail(ErrorCode.InternalError, 'Invalid result', { issues: toIssues(result.error.issues) });
+    const result = await validate(method.result, output);
+    if (result.issues) {
+      o.logger?.error({ method: req.method, issues: result.issues }, 'handler returned an invalid result');
+      return fail(ErrorCode.InternalError, 'Invalid result', { issues: toIssues(result.issues) });
     }
-    return { result: result.data };
+    return { result: result.value };
   }
 
-  const consumer = o.broker.consume(name, run, o);
-  // For `system.describe` on any gateway; a failure only leaves the directory stale.
-  o.broker.advertise(describeMethods(o.methods)).catch((error: unknown) => o.logger?.warn({ err: error }, 'could not advertise methods'));
-  return { name, stop: () => consumer.stop() };
+  const consumer = o.broker.consume(name, run, { ...o, methods: [...table.keys()] });
+  // The gateways route calls by this directory and describe methods from it (`system.describe`).
+  const ttl = o.announceTtlMs ?? 30_000;
+  const described = describeMethods(o.methods);
+  let warned = false;
+  const announce = () =>
+    o.broker.advertise(name, described, ttl).then(
+      () => (warned = false),
+      (error: unknown) => {
+        // Once per outage: the next renewal tries again, well within the lease.
+        if (!warned) o.logger?.warn({ err: error }, 'could not announce methods');
+        warned = true;
+      },
+    );
+  void announce();
+  const renew = setInterval(announce, ttl / 3);
+  renew.unref();
+  return {
+    name,
+    async stop() {
+      clearInterval(renew);
+      // Gone from the directory first, so gateways stop routing here while the last calls finish.
+      await o.broker.withdraw(name, [...table.keys()]).catch(() => {});
+      await consumer.stop();
+    },
+  };
+}
+
+/** Run a Standard Schema (sync when the library can, as zod does). */
+async function validate(schema: StandardSchema, value: unknown) {
+  const r = schema['~standard'].validate(value);
+  return r instanceof Promise ? await r : r;
 }
 
 /** JSON Schema of every method, for `system.describe`. */
-export function describeMethods(methods: MethodDefinition<z.core.$ZodType, z.core.$ZodType>[]) {
+export function describeMethods(methods: MethodDefinition[]) {
   return Object.fromEntries(
     methods.map((m) => [
       m.name,
       {
         ...(m.description ? { description: m.description } : {}),
-        params: z.toJSONSchema(m.params, { io: 'input', unrepresentable: 'any' }),
-        result: z.toJSONSchema(m.result, { io: 'output', unrepresentable: 'any' }),
+        params: jsonSchemaOf(m.params, 'input'),
+        result: jsonSchemaOf(m.result, 'output'),
       },
     ]),
   );
+}
+
+/**
+ * The schema as JSON Schema: from the Standard JSON Schema interface when the library has it
+ * (zod 4 does), from zod's own converter for a zod schema with parts JSON Schema cannot say
+ * (a Date becomes "any"), and otherwise a plain statement that there is none.
+ */
+export function jsonSchemaOf(schema: StandardSchema, io: 'input' | 'output'): unknown {
+  const std = schema['~standard'] as StandardSchema['~standard'] & {
+    jsonSchema?: Record<'input' | 'output', (o: { target: string }) => unknown>;
+  };
+  try {
+    if (std.jsonSchema) return std.jsonSchema[io]({ target: 'draft-2020-12' });
+  } catch {
+    // Not representable as is: zod can say "any" for those parts; others cannot.
+  }
+  if (std.vendor === 'zod') return z.toJSONSchema(schema as unknown as z.core.$ZodType, { io, unrepresentable: 'any' });
+  return { description: `No JSON Schema: ${std.vendor} schemas do not provide one (Standard JSON Schema)` };
 }

@@ -1,49 +1,12 @@
+/**
+ * The client's side of contracts (`src/protocol/contract.ts`): `client.api` as typed
+ * functions, and validation of params before sending and of results on arrival.
+ */
+import type { Contract, InputOf, MethodSchemas, OutputOf, StandardSchema } from '../protocol/contract.ts';
 import { toIssues } from '../protocol/decode.ts';
 import { RpcError } from './errors.ts';
 
-/**
- * Typed contracts: a map of method names to params and result schemas, shared by worker
- * and client. Any Standard Schema works (zod, zod/mini, valibot, arktype), so the core
- * never forces a validation library into a user's bundle.
- */
-
-/** The part of the Standard Schema v1 interface the client relies on. */
-export interface StandardSchema<Input = unknown, Output = Input> {
-  readonly '~standard': {
-    readonly version: 1;
-    readonly vendor: string;
-    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
-    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
-  };
-}
-
-export type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | {
-      readonly issues: ReadonlyArray<{
-        readonly message: string;
-        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
-      }>;
-    };
-
-/** One method: the schema of its params and the schema of its result. */
-export interface MethodSchemas {
-  params: StandardSchema;
-  result: StandardSchema;
-}
-
-/** Method name (dots make namespaces: `orders.create`) to its schemas. */
-export type Contract = Record<string, MethodSchemas>;
-
-/** What a schema accepts. */
-export type InputOf<S> = S extends StandardSchema<infer I, unknown> ? I : never;
-/** What a schema produces. */
-export type OutputOf<S> = S extends StandardSchema<unknown, infer O> ? O : never;
-
-/** Declare a contract; returns it unchanged, with its literal types kept. */
-export function defineContract<const C extends Contract>(contract: C): C {
-  return contract;
-}
+export { defineContract, type Contract, type InputOf, type MethodSchemas, type OutputOf, type StandardResult, type StandardSchema } from '../protocol/contract.ts';
 
 /** Options of one call. */
 export interface CallOptions {

@@ -3,6 +3,15 @@
  */
 export { CloseCode, ErrorCode, SUBPROTOCOL } from './codes.ts';
 export { compareOffsets, epochOf } from './offsets.ts';
+export {
+  defineContract,
+  type Contract,
+  type InputOf,
+  type MethodSchemas,
+  type OutputOf,
+  type StandardResult,
+  type StandardSchema,
+} from './contract.ts';
 export { RpcError } from './rpc-error.ts';
 export { decode, type Frame } from './decode-any.ts';
 export {

@@ -5,9 +5,9 @@
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { afterAll, expect, it } from 'vitest';
-import { createClient } from '../../src/core/client.ts';
-import { freePort, runCli, stopAll } from '../testing/processes.ts';
-import { until } from '../testing/system.ts';
+import { createClient } from '../src/core/client.ts';
+import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
+import { until } from '../server-mock/testing/system.ts';
 
 afterAll(stopAll);
 

@@ -1,26 +1,20 @@
 /**
- * The demo's HTTP side for `npm start`: the plain demo page (`/`), its stylesheet and the
- * browser bundle it imports, the React and Vue demos (`/react/`, `/vue/`, built by Vite into
- * `dist/demo/`), and development tokens. Files are read from the repository; everything but
- * the plain page needs `npm run build` first (npm start runs it).
+ * The demo's HTTP side for `npm start`: the plain demo page (`/`), its stylesheet, the
+ * browser bundle and the demo's contract it imports, and the React and Vue demos (`/react/`,
+ * `/vue/`, built by Vite into `dist/demo/`). Files are read from the repository; everything
+ * but the plain page needs `npm run build` first (npm start runs it). Development tokens
+ * (`/dev/token`) come from the development server in front of this.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The repository root: the nearest folder above this file with `demo/` (this file also runs compiled, from `dist/server`). */
-function findRoot(): URL {
-  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
-    if (existsSync(new URL('demo/plain/index.html', dir))) return dir;
-  }
-  return new URL('../../', import.meta.url);
-}
-const root = findRoot();
+const root = new URL('../', import.meta.url);
 const files: Record<string, [path: string, type: string]> = {
   '/': ['demo/plain/index.html', 'text/html; charset=utf-8'],
   '/index.html': ['demo/plain/index.html', 'text/html; charset=utf-8'],
   '/tether.js': ['dist/tether.js', 'text/javascript; charset=utf-8'],
   '/tether.js.map': ['dist/tether.js.map', 'application/json'],
+  '/contract.js': ['dist/demo/contract.js', 'text/javascript; charset=utf-8'],
   '/demo.css': ['demo/shared/demo.css', 'text/css; charset=utf-8'],
   '/react/': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],
   '/react/index.html': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],
@@ -43,18 +37,9 @@ function asset(pathname: string): [path: string, type: string] | undefined {
   return m && type ? [`dist/demo/${m[1]}/assets/${m[2]}`, type] : undefined;
 }
 
-export function createDemoFiles(o: { devToken?: ((user: string, ttlSec?: number) => Promise<string>) | undefined }) {
+export function createDemoFiles() {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/dev/token' && o.devToken) {
-      const user = url.searchParams.get('user') ?? '';
-      if (!/^[\w.@-]{1,64}$/.test(user)) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?user= is 1-64 letters, digits, _ . @ -"}');
-      // Optional lifetime in seconds (tests use short-lived tokens); 3600 unless given.
-      const ttlParam = url.searchParams.get('ttl');
-      const ttlSec = ttlParam === null ? 3600 : Number(ttlParam);
-      if (!Number.isInteger(ttlSec) || ttlSec < 5 || ttlSec > 86_400) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"?ttl= is whole seconds, 5-86400"}');
-      return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token: await o.devToken(user, ttlSec), user }));
-    }
     if (req.method === 'GET' && (url.pathname === '/react' || url.pathname === '/vue')) {
       return void res.writeHead(301, { location: `${url.pathname}/` }).end();
     }
