@@ -39,6 +39,8 @@ export interface Peer {
   readonly problems: string[];
   readonly opened: Promise<boolean>;
   readonly closed: Promise<Closed>;
+  /** How the gateway closed the socket; fails if it is still open after `ms`. */
+  closedWithin(ms?: number): Promise<Closed>;
   isClosed(): boolean;
   /** Send an object as JSON, or a string as is. */
   send(frame: object | string): void;
@@ -136,6 +138,11 @@ export function connectPeer(open: OpenSocket, url: string, protocols: string | s
     problems,
     opened,
     closed,
+    closedWithin: (ms = DEFAULT_WAIT_MS) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`still open after ${ms} ms; received ${show()}`)), ms);
+        void closed.then((c) => (clearTimeout(timer), resolve(c)));
+      }),
     isClosed: () => closedWith !== undefined,
     send,
     next: (ms = DEFAULT_WAIT_MS) =>

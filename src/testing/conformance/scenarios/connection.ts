@@ -18,19 +18,19 @@ export function connectionScenarios(c: Ctx) {
 
     c.it('accepts a socket that offers no subprotocol, then closes it with 4000', [], async () => {
       const peer = c.open(null);
-      expect(await peer.closed).toMatchObject({ code: 4000, opened: true });
+      expect(await peer.closedWithin()).toMatchObject({ code: 4000, opened: true });
     });
 
     c.it('accepts a socket that offers only another version, then closes it with 4000', [], async () => {
       const peer = c.open('tether.v0');
-      expect(await peer.closed).toMatchObject({ code: 4000, opened: true });
+      expect(await peer.closedWithin()).toMatchObject({ code: 4000, opened: true });
     });
 
     c.it('closes with 4008 when the first frame is not auth', [], async () => {
       const peer = c.open();
       await peer.opened;
       peer.send({ jsonrpc: '2.0', id: 'early', method: ECHO, params: {} });
-      expect((await peer.closed).code).toBe(4008);
+      expect((await peer.closedWithin()).code).toBe(4008);
     });
   });
 
@@ -54,7 +54,7 @@ export function connectionScenarios(c: Ctx) {
       const peer = c.open();
       await peer.opened;
       peer.send({ jsonrpc: '2.0', id: 'a', method: 'auth', params: { token: c.target().badToken } });
-      expect((await peer.closed).code).toBe(4001);
+      expect((await peer.closedWithin()).code).toBe(4001);
       expect(peer.frames.filter((f) => 'result' in f)).toEqual([]);
     });
 
@@ -62,7 +62,7 @@ export function connectionScenarios(c: Ctx) {
       const peer = c.open();
       await peer.opened;
       peer.send({ jsonrpc: '2.0', id: 'a', method: 'auth', params: { token: '' } });
-      expect((await peer.closed).code).toBe(4001);
+      expect((await peer.closedWithin()).code).toBe(4001);
     });
 
     c.it('refuses a second auth on the same socket with -32600 and keeps the first identity', [], async () => {

@@ -25,7 +25,7 @@ async function seeOneOfEach(c: Ctx, user: string) {
   const user_ = (await peer.find((f) => f.method === 'notification')).params.offset as string;
   const broadcast = (await peer.find((f) => f.method === 'broadcast')).params.offset as string;
   peer.close();
-  await peer.closed;
+  await peer.closedWithin();
   return { user: user_, broadcast };
 }
 
@@ -83,7 +83,7 @@ export function recoveryScenarios(c: Ctx) {
       await c.target().toRoom!('lobby', 'one');
       const since = (await first.peer.find((f) => f.method === 'room.message')).params.offset as string;
       first.peer.close();
-      await first.peer.closed;
+      await first.peer.closedWithin();
       await c.target().toRoom!('lobby', 'two');
       await c.target().toRoom!('lobby', 'three');
 
@@ -103,7 +103,7 @@ export function recoveryScenarios(c: Ctx) {
       await c.target().toRoom!('lobby', 'one');
       const since = (await first.peer.find((f) => f.method === 'room.message')).params.offset as string;
       first.peer.close();
-      await first.peer.closed;
+      await first.peer.closedWithin();
       await c.target().toRoom!('lobby', 'two');
 
       const { peer, result } = await c.login('alice', { rooms: { lobby: since } });
