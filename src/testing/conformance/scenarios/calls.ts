@@ -60,8 +60,8 @@ export function callScenarios(c: Ctx) {
       const { peer, result } = await c.login('alice');
       expect(result.heartbeatMs, 'a heartbeat the suite can wait for: give the target a short one').toBeLessThanOrEqual(1000);
       const within = result.heartbeatMs * 2 + 500;
-      await peer.until(() => peer.of('ping').length >= 1, 'a first ping', within);
-      await peer.until(() => peer.of('ping').length >= 2, 'a second ping', within);
+      await peer.until(() => peer.of('ping').length >= 1, 'first ping', within);
+      await peer.until(() => peer.of('ping').length >= 2, 'second ping', within);
       expect(peer.of('ping')[0]).toEqual({ jsonrpc: '2.0', method: 'ping' });
       // A pong is a notification: nothing answers it, and the socket stays.
       expect(peer.frames.filter((f) => 'error' in f)).toEqual([]);
