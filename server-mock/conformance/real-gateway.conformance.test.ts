@@ -44,6 +44,8 @@ conformanceSuite('the real gateway', {
       notify: async (user, type, data) => void (await broker.publish({ kind: 'user', user }, { type, data })),
       broadcast: async (type, data) => void (await broker.publish({ kind: 'broadcast' }, { type, data })),
       toRoom: async (room, event, data) => void (await broker.publish({ kind: 'room', room }, { event, data })),
+      // Centrifugo's rule, which the gateway always applies: `…#alice` admits alice only.
+      forbiddenRoom: 'diary#alice',
       // More events than the history keeps: what came before them is trimmed.
       trim: (stream) => fill(stream),
       loseLive: (user) => lossy.cut({ kind: 'user', user }, () => fill({ kind: 'user', user })),

@@ -175,6 +175,13 @@ export function fakeGateway(server: SetupServer, options: FakeGatewayOptions = {
       return { room: p?.room };
     },
     'presence.get': (p) => ({ room: p?.room, members: usersIn(String(p?.room)) }),
+    'rooms.publish': (p, conn) => {
+      const room = String(p?.room);
+      if (options.forbidden?.includes(room)) throw { code: -32002, message: 'Forbidden' };
+      // The sender is who the socket authenticated as, whatever the frame says.
+      const sent = publish(`room:${room}`, 'room.message', { room, event: p?.event, data: p?.data, from: conn.user }, (c) => !!members.get(room)?.has(c));
+      return { offset: sent.offset };
+    },
   };
 
   /** Answer one frame the way docs/protocol.md says, or the way a test scripted its method. */

@@ -32,6 +32,7 @@ conformanceSuite('the msw fake gateway', {
       authorize: (token) => (token.startsWith('user:') ? token.slice(5) : undefined),
       heartbeatMs: 100,
       pings: true,
+      forbidden: ['diary#alice'],
     });
     gw.method(ECHO, (params) => params);
     gw.method(FAIL.method, () => {
@@ -45,6 +46,7 @@ conformanceSuite('the msw fake gateway', {
       notify: async (user, type, data) => void gw.notify(user, type, data),
       broadcast: async (type, data) => void gw.broadcast(type, data),
       toRoom: async (room, event, data) => void gw.toRoom(room, event, data),
+      forbiddenRoom: 'diary#alice',
       trim: async (stream) => gw.trim(key(stream)),
       async stop() {
         gw.closeAll();

@@ -62,6 +62,8 @@ export interface Target {
   broadcast(type: string, data?: unknown): Promise<void>;
   /** `rooms`: a message from the backend to a room's members. */
   toRoom?(room: string, event: string, data?: unknown): Promise<void>;
+  /** `rooms`: a room whose policy refuses `bob`. */
+  forbiddenRoom?: string;
   /** `resume`: make every event of `stream` so far unreachable by a resume, as history trimming does. */
   trim?(stream: Stream): Promise<void>;
   /** `gap`: events of the user's stream are published but lost on their way to live sockets, and trimmed from history. */

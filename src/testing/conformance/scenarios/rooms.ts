@@ -49,6 +49,41 @@ export function roomScenarios(c: Ctx) {
       expect((await carol.peer.next()).params).toMatchObject({ type: 'barrier' });
     });
 
+    c.it('answers rooms.publish with the offset of the message it delivers to the members, stamped with the sender', ['rooms'], async () => {
+      const alice = await c.login('alice');
+      const bob = await c.login('bob');
+      await join(alice.peer, 'lobby');
+      await join(bob.peer, 'lobby');
+      const sent = await alice.peer.request('rooms.publish', { room: 'lobby', event: 'chat', data: { text: 'hi' } });
+      expect(sent).toMatchObject({ result: { offset: expect.stringMatching(OFFSET) } });
+      for (const { peer } of [alice, bob]) {
+        const got = await peer.find((f) => f.method === 'room.message');
+        expect(got.params).toMatchObject({ room: 'lobby', event: 'chat', data: { text: 'hi' }, from: 'alice', offset: sent.result.offset, ts: expect.any(Number) });
+      }
+    });
+
+    c.it('answers presence.get with the users in the room', ['rooms'], async () => {
+      const alice = await c.login('alice');
+      const bob = await c.login('bob');
+      await join(alice.peer, 'lobby');
+      await join(bob.peer, 'lobby');
+      await alice.peer.find(presence('lobby', 'joined', 'bob'));
+      const answer = await alice.peer.request('presence.get', { room: 'lobby' });
+      expect(answer.result.room).toBe('lobby');
+      expect([...answer.result.members].sort()).toEqual(['alice', 'bob']);
+    });
+
+    c.it('refuses to join a room the room policy forbids with -32002, and delivers nothing of it', ['rooms'], async () => {
+      const room = c.target().forbiddenRoom!;
+      const bob = await c.login('bob');
+      expect(await bob.peer.request('rooms.join', { room })).toMatchObject({ error: { code: -32002 } });
+      await c.target().toRoom!(room, 'secret');
+      await c.target().notify('bob', 'barrier');
+      await bob.peer.find((f) => f.method === 'notification');
+      expect(bob.peer.of('room.message')).toEqual([]);
+      expect(bob.peer.of('presence')).toEqual([]);
+    });
+
     c.it('answers rooms.leave with the room, tells the others, and delivers none of its messages after', ['rooms'], async () => {
       const alice = await c.login('alice');
       const bob = await c.login('bob');
