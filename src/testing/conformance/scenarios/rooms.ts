@@ -5,6 +5,7 @@
  */
 import { describe, expect } from 'vitest';
 import { RoomJoinResult } from '../../../protocol/server-frames.ts';
+import { PresenceResult } from '../../../protocol/unread-results.ts';
 import type { Ctx } from '../context.ts';
 import { OFFSET, type Json, type Peer } from '../peer.ts';
 
@@ -69,6 +70,7 @@ export function roomScenarios(c: Ctx) {
       await join(bob.peer, 'lobby');
       await alice.peer.find(presence('lobby', 'joined', 'bob'));
       const answer = await alice.peer.request('presence.get', { room: 'lobby' });
+      expect(PresenceResult.safeParse(answer.result).success, JSON.stringify(answer)).toBe(true);
       expect(answer.result.room).toBe('lobby');
       expect([...answer.result.members].sort()).toEqual(['alice', 'bob']);
     });
