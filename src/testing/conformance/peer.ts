@@ -2,7 +2,7 @@
  * A raw protocol connection for the conformance suite: it sends any frame, however wrong, and
  * checks every frame it receives against the protocol's schemas, so a gateway (or a fake of
  * one) is judged by what it puts on the wire, not by what a forgiving client makes of it.
- * It answers `ping` with `pong`, as every client must, unless told not to.
+ * It answers `ping` with `pong`, as every client must.
  */
 import { decodeServerFrame } from '../../protocol/decode.ts';
 
@@ -59,7 +59,7 @@ export interface Peer {
 
 let ids = 0;
 
-export function connectPeer(open: OpenSocket, url: string, protocols: string | string[] | undefined, o: { autoPong?: boolean } = {}): Peer {
+export function connectPeer(open: OpenSocket, url: string, protocols: string | string[] | undefined): Peer {
   const socket = protocols === undefined ? open(url) : open(url, protocols);
   const frames: Json[] = [];
   const problems: string[] = [];
@@ -96,12 +96,17 @@ export function connectPeer(open: OpenSocket, url: string, protocols: string | s
     const decoded = decodeServerFrame(e.data);
     if (!decoded.ok) problems.push(`a frame the protocol schemas refuse (${decoded.error.code} ${decoded.error.message}): ${e.data}`);
     else if (decoded.frame.kind === 'call') problems.push(`a request from the gateway: ${e.data}`);
-    const frame = JSON.parse(e.data) as Json;
+    let frame: Json;
+    try {
+      frame = JSON.parse(e.data) as Json;
+    } catch {
+      return wake();
+    }
     if (WITH_OFFSET.has(frame.method) && !OFFSET.test(String(frame.params?.offset))) {
       problems.push(`an offset that is not <epoch>:<ms>-<seq>: ${e.data}`);
     }
     frames.push(frame);
-    if (frame.method === 'ping' && o.autoPong !== false) send({ jsonrpc: '2.0', method: 'pong' });
+    if (frame.method === 'ping') send({ jsonrpc: '2.0', method: 'pong' });
     wake();
   });
 

@@ -12,9 +12,9 @@ import type { Json, Peer } from '../peer.ts';
 import { expectIncreasing } from './events.ts';
 import { join } from './rooms.ts';
 
-/** The `type`s (or room `event`s) of the frames of `method` after the frame at `after`. */
-const after = (peer: Peer, after: Json, method: string) =>
-  peer.frames.slice(peer.frames.indexOf(after) + 1).filter((f) => f.method === method);
+/** The frames of `method` that came after `frame`. */
+const after = (peer: Peer, frame: Json, method: string) => peer.frames.slice(peer.frames.indexOf(frame) + 1).filter((f) => f.method === method);
+/** The `type`s (or room `event`s) of event frames. */
 const names = (frames: Json[]) => frames.map((f) => f.params.type ?? f.params.event);
 
 /** Log `user` in, see one notification and one broadcast, and leave: their offsets. */
@@ -22,11 +22,11 @@ async function seeOneOfEach(c: Ctx, user: string) {
   const { peer } = await c.login(user);
   await c.target().notify(user, 'seen');
   await c.target().broadcast('seen');
-  const user_ = (await peer.find((f) => f.method === 'notification')).params.offset as string;
-  const broadcast = (await peer.find((f) => f.method === 'broadcast')).params.offset as string;
+  const mine = (await peer.find((f) => f.method === 'notification')).params.offset as string;
+  const everyone = (await peer.find((f) => f.method === 'broadcast')).params.offset as string;
   peer.close();
   await peer.closedWithin();
-  return { user: user_, broadcast };
+  return { user: mine, broadcast: everyone };
 }
 
 export function recoveryScenarios(c: Ctx) {
