@@ -19,7 +19,7 @@ describe('notifications and broadcasts', () => {
     gw.notify('alice', 'order.shipped', { id: 'o1' });
     gw.broadcast('maintenance', { at: 5 });
     await advance(0);
-    expect(gotA).toHaveBeenCalledWith(expect.objectContaining({ type: 'order.shipped', data: { id: 'o1' }, offset: '1-1' }));
+    expect(gotA).toHaveBeenCalledWith(expect.objectContaining({ type: 'order.shipped', data: { id: 'o1' }, offset: 'fake:1-1' }));
     expect(gotB).not.toHaveBeenCalled();
     expect(bcast).toHaveBeenCalledWith(expect.objectContaining({ type: 'maintenance', data: { at: 5 } }));
   });
@@ -80,7 +80,7 @@ describe('notifications and broadcasts', () => {
     const n = gw.notify('u1', 'a');
     await advance(0);
     gw.last.send({ jsonrpc: '2.0', method: 'notification', params: n }); // the same event again
-    gw.last.send({ jsonrpc: '2.0', method: 'notification', params: { ...n, offset: '1-0' } }); // an older one
+    gw.last.send({ jsonrpc: '2.0', method: 'notification', params: { ...n, offset: 'fake:1-0' } }); // an older one
     await advance(0);
     expect(got).toHaveBeenCalledTimes(1);
   });
@@ -91,11 +91,11 @@ describe('notifications and broadcasts', () => {
     await advance(10);
     const got: string[] = [];
     client.on('broadcast', (e) => got.push(e.offset));
-    for (const offset of ['9-0', '10-0', '10-2', '10-10']) {
+    for (const offset of ['fake:9-0', 'fake:10-0', 'fake:10-2', 'fake:10-10']) {
       gw.last.send({ jsonrpc: '2.0', method: 'broadcast', params: { offset, type: 't', ts: 1 } });
     }
     await advance(0);
-    expect(got).toEqual(['9-0', '10-0', '10-2', '10-10']);
+    expect(got).toEqual(['fake:9-0', 'fake:10-0', 'fake:10-2', 'fake:10-10']);
   });
 
   it('sends resume offsets in the auth frame and receives what it missed, once', async () => {
@@ -111,7 +111,7 @@ describe('notifications and broadcasts', () => {
     gw.notify('u1', 'missed-2');
     gw.broadcast('missed-b');
     await advance(10);
-    expect(gw.last.received[0]!.params!.resume).toEqual({ user: '1-1', broadcast: '1-0' });
+    expect(gw.last.received[0]!.params!.resume).toEqual({ user: 'fake:1-1', broadcast: 'fake:1-0' });
     expect(got).toEqual(['before', 'missed-1', 'missed-2']);
   });
 
@@ -166,7 +166,7 @@ describe('notifications and broadcasts', () => {
     const seen: string[] = [];
     client.on('gap', (g) => seen.push(`gap:${g.stream}`));
     client.on('notification', (n) => seen.push(n.offset));
-    // The fake gateway's offsets have no epoch: its first event of epoch `old` is a hole already.
+    // The fake gateway's offsets are of epoch `fake`: its first event of epoch `old` is a hole already.
     for (const offset of ['old:5-0', 'old:6-0', 'new:1-0', 'new:2-0', 'new:2-0']) {
       gw.last.send({ jsonrpc: '2.0', method: 'notification', params: { offset, type: 't', ts: 1 } });
     }

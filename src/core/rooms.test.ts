@@ -137,10 +137,10 @@ describe('rooms', () => {
     gw.toRoom('r', 'two');
     gw.toRoom('r', 'three');
     await advance(10);
-    expect(gw.sent('rooms.join').map((f) => f.params)).toEqual([{ room: 'r' }, { room: 'r', since: '1-1' }]);
+    expect(gw.sent('rooms.join').map((f) => f.params)).toEqual([{ room: 'r' }, { room: 'r', since: 'fake:1-1' }]);
     expect(got).toEqual(['one', 'two', 'three']);
     expect(room.getSnapshot().status).toBe('joined');
-    gw.last.send({ jsonrpc: '2.0', method: 'room.message', params: { room: 'r', offset: '1-2', event: 'two', ts: 1 } });
+    gw.last.send({ jsonrpc: '2.0', method: 'room.message', params: { room: 'r', offset: 'fake:1-2', event: 'two', ts: 1 } });
     await advance(0);
     expect(got).toEqual(['one', 'two', 'three']);
   });
@@ -189,8 +189,8 @@ describe('rooms', () => {
     await advance(0);
     // A gateway that answers first (recovered, its tip), then replays what was missed.
     gw.method('rooms.join', (_p, conn) => {
-      setTimeout(() => conn.send({ jsonrpc: '2.0', method: 'room.message', params: { room: 'r', offset: '1-2', event: 'two', ts: 1 } }));
-      return { room: 'r', offset: '1-2', recovered: true };
+      setTimeout(() => conn.send({ jsonrpc: '2.0', method: 'room.message', params: { room: 'r', offset: 'fake:1-2', event: 'two', ts: 1 } }));
+      return { room: 'r', offset: 'fake:1-2', recovered: true };
     });
     gw.closeAll(1011);
     await advance(10);

@@ -105,7 +105,7 @@ describe('notifications observer', () => {
     const off = o.subscribe(() => {});
     for (const type of ['order', 'chat', 'order', 'order']) gw.notify('u1', type, { type });
     await advance(0);
-    expect(o.getSnapshot().map((n) => n.offset)).toEqual(['1-4', '1-3']);
+    expect(o.getSnapshot().map((n) => n.offset)).toEqual(['fake:1-4', 'fake:1-3']);
     expect(handler).toHaveBeenCalledTimes(3);
     off();
     await advance(0);

@@ -167,10 +167,10 @@ describe('useNotification', () => {
       for (const type of ['order', 'chat', 'order']) gw.notify('u1', type, { type });
     });
     await tick(0);
-    expect(result.current.map((n) => n.offset)).toEqual(['1-3', '1-1']);
+    expect(result.current.map((n) => n.offset)).toEqual(['fake:1-3', 'fake:1-1']);
     expect(first).not.toHaveBeenCalled();
     expect(latest).toHaveBeenCalledTimes(2);
-    expect(latest).toHaveBeenLastCalledWith(expect.objectContaining({ type: 'order', offset: '1-3' }));
+    expect(latest).toHaveBeenLastCalledWith(expect.objectContaining({ type: 'order', offset: 'fake:1-3' }));
   });
 
   it('keeps every notification without a filter', async () => {

@@ -199,11 +199,11 @@ export const behaviours: Behaviour[] = [
       });
       await binding.tick(0);
       expect(view.current().map((n) => [n.type, n.offset, n.data])).toEqual([
-        ['order', '1-3', { id: 'b' }],
-        ['order', '1-1', { id: 'a' }],
+        ['order', 'fake:1-3', { id: 'b' }],
+        ['order', 'fake:1-1', { id: 'a' }],
       ]);
       expect(handler).toHaveBeenCalledTimes(2);
-      expect(handler.mock.calls.map(([n]) => (n as NotificationEvent).offset)).toEqual(['1-1', '1-3']);
+      expect(handler.mock.calls.map(([n]) => (n as NotificationEvent).offset)).toEqual(['fake:1-1', 'fake:1-3']);
     },
   },
   {
