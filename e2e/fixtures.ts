@@ -14,7 +14,8 @@ import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
 export type DemoKind = 'plain' | 'react' | 'vue';
 export const demoPath: Record<DemoKind, string> = { plain: '/', react: '/react/', vue: '/vue/' };
 export const API_KEY = 'e2e-key';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The Redis the browser tests use: `$REDIS_URL`, as the rest of `npm test`, or the local one. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Delete whatever the system left in Redis under `prefix` (streams, presence, consumer groups). */
 export async function dropKeys(prefix: string) {

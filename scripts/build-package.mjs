@@ -29,7 +29,11 @@ const entryPoints = {
 /** Every dependency and peer, and their subpaths (`zod/mini`), stays an import. */
 const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).flatMap((d) => [d, `${d}/*`]);
 
-rmSync(new URL('dist', root), { recursive: true, force: true });
+// Only what this build makes: `dist/` also holds the browser file, the types and the demo's build.
+rmSync(new URL('dist/chunks', root), { recursive: true, force: true });
+for (const name of Object.keys(entryPoints)) {
+  for (const file of [`${name}.js`, `${name}.js.map`]) rmSync(new URL(`dist/${file}`, root), { force: true });
+}
 await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints,

@@ -9,6 +9,10 @@ import { expect, it } from 'vitest';
 import { describeWithRedisServer } from '../testing/redis-server.ts';
 import { printFigures } from './ledger.ts';
 import { secs, useCases, waitFor } from './harness.ts';
+import { keyPart } from '../broker/broker.ts';
+
+/** The request stream of `fault.work` (calls are routed by method, one stream each). */
+const STREAM = `tether:rpc:${keyPart('fault.work')}`;
 
 const CLIENTS = 50;
 const CONCURRENCY = 4;
@@ -35,10 +39,10 @@ describeWithRedisServer('fault: worker SIGKILL under saturation', () => {
     const killedAt = Date.now();
     doomed.kill('SIGKILL');
     // What the dead worker had taken: its entries in the group's pending list, and the calls they carry.
-    const pending = (await redis.call('XPENDING', 'tether:rpc', 'tether-workers', '-', '+', 100, 'doomed')) as [string, string, number, number][];
+    const pending = (await redis.call('XPENDING', STREAM, 'tether-workers', '-', '+', 100, 'doomed')) as [string, string, number, number][];
     const taken: string[] = [];
     for (const [id] of pending) {
-      const [[, fields] = ['', []]] = (await redis.xrange('tether:rpc', id, id)) as [string, string[]][];
+      const [[, fields] = ['', []]] = (await redis.xrange(STREAM, id, id)) as [string, string[]][];
       const payload = JSON.parse(fields[fields.indexOf('payload') + 1] ?? '{}') as { params?: { key?: string } };
       if (payload.params?.key) taken.push(payload.params.key);
     }
