@@ -66,7 +66,7 @@ export default defineConfig(({ command }) => {
           test: {
             name: 'node',
             environment: 'node',
-            include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts'],
+            include: ['server-mock/**/*.test.ts', 'bench/**/*.test.ts', 'demo/**/*.test.ts', 'scripts/**/*.test.ts'],
             exclude: [...configDefaults.exclude, 'e2e/**', 'server-mock/faults/**'],
             typecheck: { enabled: true, include: ['server-mock/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
           },

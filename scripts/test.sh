@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, in the order a failure is cheapest to find.
-# typecheck → build → unit tests → fault suite → bundle size → browser tests (system Chromium).
+# typecheck → build (both packages, the demo) → Redis → unit, gateway, broker, security,
+# conformance, architecture and README checks → fault suite → bundle size → benchmarks in
+# smoke mode → browser tests in the system's Chromium (the demo pages, outages, and the
+# packed packages installed in a scratch app).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,9 +21,10 @@ npx tsc --noEmit -p .
 step 'build: npm run build'
 npm run build
 
-step 'redis: for the Redis broker and cluster tests'
+step 'redis: for the broker, cluster, security, fault and browser suites'
 # Use $REDIS_URL, or a Redis on 127.0.0.1:6379; start one when the binary is here but none
-# runs. Without any, the Redis suites skip with their reason (and fail under CI=true).
+# runs. Without any, the Redis suites skip with their reason (and fail under CI=true); the
+# fault suite starts private redis-servers, so it needs the binary either way.
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 redis_up() { node -e "
   const s = require('net').connect(new URL(process.env.REDIS_URL).port || 6379, new URL(process.env.REDIS_URL).hostname);
@@ -34,7 +38,7 @@ elif command -v redis-server >/dev/null 2>&1 && [[ "$REDIS_URL" == redis://127.0
   for _ in $(seq 50); do redis_up && break; sleep 0.1; done
 else
   cat >&2 <<'EOF2'
-Missing: Redis 7 for the Redis broker and cluster tests (they will be skipped; on CI they fail).
+Missing: Redis 7 for the Redis suites and the browser tests (the Redis suites skip locally and fail on CI).
 Install it:  apt-get install redis-server   (Debian/Ubuntu, as root)
 or point to one:  REDIS_URL=redis://host:6379 npm test
 EOF2
@@ -92,8 +96,6 @@ fi
 export CHROMIUM_PATH
 echo "Chromium: $CHROMIUM_PATH"
 
-# Later: the Redis check for the gateway/worker e2e tests goes here, like the Chromium one
-# (use $REDIS_URL, else 127.0.0.1:6379; if `redis-cli ping` fails, say what is missing and exit 1).
 
 step 'browser tests: playwright test'
 npx playwright test

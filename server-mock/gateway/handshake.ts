@@ -14,8 +14,9 @@ import { finishStream, startStream, type StreamStart } from './replay.ts';
 import type { createGatewayRooms, RoomStart } from './rooms.ts';
 import type { Session } from './session.ts';
 import { nextTokenTimer } from './token-timing.ts';
+import { VERSION } from '../version.ts';
 
-export const SERVER = { name: 'tether-gateway', version: '0.1.0' };
+export const SERVER = { name: 'tether-gateway', version: VERSION };
 
 export interface HandshakeOptions {
   broker: Broker;

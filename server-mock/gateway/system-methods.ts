@@ -4,6 +4,7 @@
  */
 import type { Broker } from '../broker/broker.ts';
 import type { Session } from './session.ts';
+import { VERSION } from '../version.ts';
 
 interface SystemContext {
   session: Session;
@@ -27,7 +28,7 @@ const methods: Record<string, SystemMethod> = {
   }),
   'system.info': (_p, ctx) => ({
     name: 'tether-gateway',
-    version: '0.1.0',
+    version: VERSION,
     gateway: ctx.gatewayId,
     broker: ctx.broker.name,
     user: ctx.session.user,
