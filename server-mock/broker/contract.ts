@@ -9,7 +9,7 @@
  */
 import { nanoid } from 'nanoid';
 import { afterEach, describe, expect, it } from 'vitest';
-import { epochOf } from '../../src/protocol/offsets.ts';
+import { epochOf } from 'tether-rpc/protocol';
 import type { Broker, BrokerOptions, CallReply, CallRequest, Consumer, LiveEvent, Target } from './broker.ts';
 
 export type BrokerFactory = (options: Required<Pick<BrokerOptions, 'prefix'>> & BrokerOptions) => Promise<Broker>;
