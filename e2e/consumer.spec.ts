@@ -163,11 +163,9 @@ test.describe('as a consumer of the packed packages', () => {
         return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
       }
       const path = join(app, 'dist', url.pathname === '/' ? 'index.html' : url.pathname);
-      try {
-        res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(await readFile(path));
-      } catch {
-        res.writeHead(404).end();
-      }
+      const body = await readFile(path).catch(() => undefined);
+      if (body) res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+      else res.writeHead(404).end();
     });
     const webPort = await freePort();
     await new Promise<void>((r) => web!.listen(webPort, '127.0.0.1', r));
