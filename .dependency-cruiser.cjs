@@ -27,10 +27,11 @@ module.exports = {
       name: 'core-imports-protocol-and-runtime-deps-only',
       comment:
         'Rule 1: the client runs in any browser or Node with no framework; it may use the protocol, ' +
-        'its own files and its runtime dependencies (zod, nanoid), never React, Vue, Node builtins or server code.',
+        'its own files and its runtime dependencies (nanoid, mitt), never React, Vue, Node builtins or server code; ' +
+        'not zod either: it checks frames with the protocol\'s shapes, so the bundle carries no validation library.',
       severity: 'error',
       from: { path: '^src/core/', pathNot: TEST },
-      to: { pathNot: ['^src/(core|protocol)/', npm('zod', 'nanoid')] },
+      to: { pathNot: ['^src/(core|protocol)/', npm('nanoid', 'mitt')] },
     },
     {
       name: 'protocol-imports-zod-only',

@@ -89,6 +89,8 @@ writeFileSync(join(outDir, 'BENCHMARKS.md'), `${markdown}\n`);
 if (smoke) {
   const problems = selected.filter((s) => !results[s.name]).map((s) => `${s.name}: no result`);
   if (/\bNaN\b|undefined/.test(markdown)) problems.push('the report shows NaN or undefined');
+  // A figure made of failed calls measures nothing: a limit or a missing method shows up here first.
+  for (const s of selected) for (const where of failedCalls(results[s.name]?.result)) problems.push(`${s.name}: ${where}`);
   rmSync(outDir, { recursive: true, force: true });
   if (problems.length) {
     console.error(`bench smoke failed:\n  ${problems.join('\n  ')}`);
@@ -99,3 +101,11 @@ if (smoke) {
   log(`\nwrote BENCHMARKS.md and ${Object.keys(charts).length} charts in bench/charts/`);
 }
 process.exit(failed ? 1 : 0);
+
+/** Paths in a suite's result whose `errors` count is not zero. */
+function failedCalls(value: unknown, path = ''): string[] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key === 'errors' && typeof v === 'number' && v > 0 ? [`${v} failed calls at ${path || '(top)'}`] : failedCalls(v, path ? `${path}.${key}` : key),
+  );
+}

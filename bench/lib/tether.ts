@@ -19,6 +19,11 @@ export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret';
 export const BENCH_ENV = {
   JWT_SECRET: BENCH_SECRET,
   CALLS_PER_SECOND: '1000000',
+  // The per-user and per-address limits guard a public gateway; every benchmark socket is one
+  // user from 127.0.0.1, so they are lifted like the per-socket rate above.
+  CALLS_PER_SECOND_PER_USER: '1000000',
+  MAX_CONNECTIONS_PER_USER: '1000000',
+  MAX_PREAUTH_PER_ADDRESS: '1000000',
   MAX_PENDING_CALLS: '10000',
   CONCURRENCY: '100',
   HOST: '127.0.0.1',

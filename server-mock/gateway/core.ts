@@ -204,6 +204,7 @@ export function createGatewayCore(options: GatewayCoreOptions) {
     heartbeatMs: o.heartbeatMs,
     tokenExpiringMs: o.tokenExpiringMs,
     replayMaxBytes: o.replayMaxBytes,
+    maxFrameBytes: o.maxFrameBytes,
     maxRoomsPerConnection: o.maxRoomsPerConnection,
     logger: log,
     onRefused: (kind) => o.hooks?.authRefused?.(kind),

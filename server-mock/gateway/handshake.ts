@@ -26,6 +26,8 @@ export interface HandshakeOptions {
   heartbeatMs: number;
   tokenExpiringMs: number;
   replayMaxBytes: number;
+  /** The largest frame taken, advertised in the auth result. */
+  maxFrameBytes: number;
   /** At most this many rooms are resumed from one auth frame; the others are not joined. */
   maxRoomsPerConnection: number;
   logger?: Logger | undefined;
@@ -136,6 +138,7 @@ export function createHandshake(o: HandshakeOptions) {
       server: SERVER,
       recovered: { user: mine.recovered, broadcast: all.recovered, rooms },
       offsets: { user: mine.tip, broadcast: all.tip },
+      maxFrameBytes: o.maxFrameBytes,
     });
     for (const start of [mine, all]) await finishStream(s, start);
     for (const start of roomStarts) await o.rooms.finish(s, start);

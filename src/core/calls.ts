@@ -6,7 +6,8 @@
  * the outbox and are resent with the same id, which the gateway answers at most once.
  * Control requests (auth, probes, room joins) belong to one socket: never queued, never resent.
  */
-import { AbortError, OfflineError, TimeoutError, toRpcError } from './errors.ts';
+import { ErrorCode } from '../protocol/codes.ts';
+import { AbortError, OfflineError, RpcError, TimeoutError, toRpcError } from './errors.ts';
 import type { Timers } from './options.ts';
 import type { WireError } from '../protocol/server-frames.ts';
 
@@ -38,7 +39,12 @@ export interface RequestOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   control?: boolean;
+  /** The call's id, when the caller has one already (a call resent through another tab). */
+  id?: string | undefined;
 }
+
+/** The error of a call whose frame the gateway cannot take: it fails once, and is never resent. */
+const tooLarge = () => new RpcError(ErrorCode.PayloadTooLarge, 'Payload too large');
 
 export type Calls = ReturnType<typeof createCalls>;
 
@@ -46,10 +52,22 @@ export function createCalls(o: CallsOptions) {
   const entries = new Map<string, Entry>();
   const outbox = new Set<Entry>();
   let live = false;
+  /** The gateway's frame limit (from its auth result). */
+  let maxBytes = Infinity;
+  /** The last frame sent: if the gateway closes with 1009, this is the one it could not take. */
+  let last: Entry | undefined;
 
   const changed = () => o.onQueue(outbox.size);
-  const transmit = (e: Entry) =>
-    o.send(JSON.stringify({ jsonrpc: '2.0', id: e.id, method: e.method, params: e.params }));
+  /** Send `e`'s frame; one over the gateway's limit fails at once instead (true: nothing left to send). */
+  function transmit(e: Entry) {
+    const frame = JSON.stringify({ jsonrpc: '2.0', id: e.id, method: e.method, params: e.params });
+    // UTF-8 takes at least one byte and at most three per UTF-16 unit: count exactly only in between.
+    if (frame.length > maxBytes || (frame.length * 3 > maxBytes && new TextEncoder().encode(frame).length > maxBytes)) {
+      return settle(e, tooLarge()), true;
+    }
+    last = e;
+    return o.send(frame);
+  }
 
   function settle(e: Entry, error?: unknown, value?: unknown) {
     if (!entries.delete(e.id)) return;
@@ -69,13 +87,13 @@ export function createCalls(o: CallsOptions) {
   }
 
   return {
-    request(method: string, params: unknown, { timeoutMs, signal, control = false }: RequestOptions) {
+    request(method: string, params: unknown, { timeoutMs, signal, control = false, id }: RequestOptions) {
       const aborted = () => new AbortError(`${method} aborted`);
       return new Promise<unknown>((resolve, reject) => {
         if (signal?.aborted) return reject(aborted());
         if (!control && !live && outbox.size >= o.limit) return reject(new OfflineError('Outbox full'));
         const e: Entry = {
-          id: o.generateId(),
+          id: id ?? o.generateId(),
           method,
           params,
           control,
@@ -119,9 +137,14 @@ export function createCalls(o: CallsOptions) {
     },
 
     /** The connection is authenticated (or lost): send the outbox in call order. */
-    setLive(value: boolean) {
+    setLive(value: boolean, frameLimit = Infinity) {
       live = value;
+      maxBytes = frameLimit;
       if (live) flush();
+    },
+    /** The gateway closed with 1009: the last frame sent was too large. It fails, and is not resent. */
+    refuseLast() {
+      if (last) settle(last, tooLarge());
     },
     flush,
 

@@ -1,39 +1,33 @@
 /**
- * `createClient`: the connection state machine and the glue between its parts. It owns one
- * socket at a time (each socket gets a generation number, so events of a socket it gave up
- * on are ignored), decides what each close means (`close-policy.ts`), waits out the backoff
- * (`backoff.ts`) unless the page says the network is back, and hands frames to the call
- * manager (`calls.ts`), the rooms (`rooms.ts`) and the event emitter.
+ * `createClient`: the connection state machine and the glue between its parts: one socket at
+ * a time (`socket.ts`), the states and their declared transitions (`transitions.ts`), what each
+ * close means (`close-policy.ts`), the backoff (`backoff.ts`) unless the page says the network
+ * is back, the call manager (`calls.ts`), one cursor per stream (`cursor.ts`), the rooms
+ * (`rooms.ts`), positions kept across reloads (`persist.ts`) and the event emitter.
  */
-import { CloseCode, ErrorCode, SUBPROTOCOL } from '../protocol/codes.ts';
-import { decodeServerFrame } from '../protocol/decode.ts';
-import { AuthResult, type BroadcastEvent, type NotificationEvent } from '../protocol/server-frames.ts';
+import { CloseCode, ErrorCode } from '../protocol/codes.ts';
+import { decodeServerFrame } from '../protocol/decode-server.ts';
+import type { AuthResult, BroadcastEvent, NotificationEvent } from '../protocol/server-frames.ts';
+import { AuthResultShape, checkShape, type Shape } from '../protocol/shapes.ts';
 import { nanoid } from 'nanoid';
-import type * as z from 'zod/mini';
 import { backoffDelay } from './backoff.ts';
 import { createCalls } from './calls.ts';
 import { createCursor } from './cursor.ts';
 import { closeAction } from './close-policy.ts';
 import { apiProxy, validate, type Api, type CallOptions, type Contract, type InputOf, type OutputOf } from './contract.ts';
 import { createEmitter } from './emitter.ts';
-import { browserEnvironment, type WebSocketLike } from './environment.ts';
+import { browserEnvironment } from './environment.ts';
 import { ClosedError, OfflineError, RpcError, toRpcError } from './errors.ts';
 import { createWatchdog } from './heartbeat.ts';
 import { defaultBackoff, defaults, type ClientOptions, type Lazy, type Timers } from './options.ts';
+import { createPersistence } from './persist.ts';
 import { createRooms, type Room, type RoomOptions } from './rooms.ts';
+import { createSocket } from './socket.ts';
 import { createStore } from './store.ts';
-import { resolveToken } from './token.ts';
+import { claimsOf, resolveToken } from './token.ts';
+import { isIn, LIVE, mayGo, STOPPED, WAITING, type ConnectionState } from './transitions.ts';
 
-/** Where the connection is (see the README's "Connection behaviour"). */
-export type ConnectionState =
-  | 'idle'
-  | 'connecting'
-  | 'authenticating'
-  | 'connected'
-  | 'reconnecting'
-  | 'offline'
-  | 'unauthorized'
-  | 'closed';
+export type { ConnectionState };
 
 export interface ClientSnapshot {
   state: ConnectionState;
@@ -90,7 +84,13 @@ export interface Client<C extends Contract = Contract> {
   connect(): void;
   /** Close for good: pending calls reject with `ClosedError`. `connect()` starts again. */
   close(): void;
-  /** Use another token from now on; sent at once on a live connection, or connects from `unauthorized`. */
+  /** Drop the socket and connect now, whatever the backoff had grown to (a "retry now" button). */
+  reconnect(): void;
+  /**
+   * Use another token from now on: sent at once on a live connection, or connects from
+   * `unauthorized`. A token of another user reconnects as that user, and forgets the previous
+   * user's stream positions and rooms.
+   */
   setToken(token: Lazy<string>): void;
   /** Counts for debugging and leak checks. */
   stats(): { pending: number; queued: number; rooms: number; listeners: number };
@@ -102,22 +102,22 @@ export interface Client<C extends Contract = Contract> {
  */
 export type AnyClient = Client<any>;
 
-const OPEN = 1;
-const missing = (what: string): never => {
-  throw new TypeError(what);
-};
 type Stream = 'user' | 'broadcast';
 const refusedBy = (why: string) => `token refused: ${why}`;
 const streams: Stream[] = ['user', 'broadcast'];
 
 export function createClient<const C extends Contract = Contract>(options: ClientOptions<C>): Client<C> {
+  // Without them it would connect to `…/undefined` and retry forever: say so at once.
+  if (!options?.url || !options.token) throw new TypeError('createClient: `url` and `token` are required');
   const o = { ...defaults, ...options };
   const backoff = { ...defaultBackoff, ...options.backoff };
   const env = o.environment ?? browserEnvironment();
-  const Socket = o.WebSocket ?? env.WebSocket ?? missing('No WebSocket: pass options.WebSocket');
+  const Socket = o.WebSocket ?? env.WebSocket;
+  if (!Socket) throw new TypeError('createClient: no WebSocket here: pass options.WebSocket');
   const timers: Timers = o.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
   const now = o.now ?? Date.now;
   const random = o.random ?? Math.random;
+  const saved = createPersistence(o.persist && env.storage?.(o.persist));
 
   let reporting = false;
   const report = (error: unknown) => {
@@ -130,9 +130,6 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   const store = createStore<ClientSnapshot>({ state: 'idle', attempt: 0, queued: 0 }, report);
 
   let token = o.token;
-  let ws: WebSocketLike | undefined;
-  /** Generation of the current socket; callbacks of older ones compare unequal and do nothing. */
-  let gen = 0;
   let attempt = 0;
   let authFailures = 0;
   let connectedAt = 0;
@@ -144,26 +141,39 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   /** Why calls fail at once: set in `closed` and `unauthorized`. */
   let refusal: Error | undefined;
   const cursors: Record<Stream, ReturnType<typeof createCursor>> = { user: createCursor(), broadcast: createCursor() };
+  /** Whose streams the cursors follow, and the gateway they came from (the persistence key). */
+  let owner: string | undefined;
+  let ownerUrl = '';
 
   const state = () => store.get().state;
   const setState = (to: ConnectionState, extra: Partial<ClientSnapshot> = {}) => {
     const from = state();
+    if (!mayGo(from, to)) report(new Error(`Tether: no transition from ${from} to ${to}`));
     store.set({ state: to, attempt, queued: store.get().queued, ...extra });
     if (from !== to) events.emit('state', { from, to, code: extra.code, reason: extra.reason });
   };
 
-  const send = (frame: string) => ws?.readyState === OPEN && (ws.send(frame), true);
+  /** The token the socket being opened authenticates with. */
+  let jwt = '';
+  const socket = createSocket(Socket, {
+    open: () => authenticate(socket.gen(), jwt),
+    message: receive,
+    close: (code, reason) => lost(socket.gen(), code, code === CloseCode.Unauthorized ? refusedBy(reason) : reason),
+  });
   const calls = createCalls({
     timers,
     generateId: o.generateId ?? nanoid,
-    send,
+    send: socket.send,
     limit: o.outboxLimit,
     onQueue: (queued) => queued !== store.get().queued && store.set({ ...store.get(), queued }),
   });
-  /** A request on the live socket only; a malformed result throws the schema's error. */
-  const control = async <S extends z.ZodMiniType>(method: string, params: unknown, schema?: S, timeoutMs = o.callTimeoutMs) => {
+  /** A request on the live socket only; a result not of `shape` throws an `RpcError` naming its issues. */
+  const control = async <T = unknown>(method: string, params: unknown, shape?: Shape, timeoutMs = o.callTimeoutMs): Promise<T> => {
     const result = await calls.request(method, params, { timeoutMs, control: true });
-    return (schema ? schema.parse(result) : result) as z.infer<S>;
+    if (!shape) return result as T;
+    const r = checkShape<T>(shape, result);
+    if (!r.ok) throw new RpcError(ErrorCode.InternalError, `Invalid result: ${method}`, { issues: r.issues });
+    return r.value;
   };
   const rooms = createRooms({
     timers,
@@ -177,59 +187,71 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     now,
     timers,
     jumpMs: o.sleepJumpMs,
-    onDead: () => lost(gen, 1006, 'Heartbeat timeout'),
+    onDead: () => lost(socket.gen(), 1006, 'Heartbeat timeout'),
     onWake: probe,
   });
 
   /** Forget the current socket and its timers: its late events are ignored from now on. */
   function detach() {
-    gen++;
+    socket.drop();
     timers.clearTimeout(timer);
     watchdog.stop();
-    if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
-    // close() is a no-op on a closed socket and allowed on a connecting one.
-    ws?.close(1000);
-    ws = undefined;
+  }
+
+  /** The streams the client follows are `user`'s from now on: another user's positions and rooms go. */
+  function follow(user: string | undefined, url: string) {
+    if (user === owner && url === ownerUrl) return;
+    if (owner !== undefined) {
+      cursors.user.set(undefined);
+      rooms.forget();
+    }
+    [owner, ownerUrl] = [user, url];
+    // A page that was reloaded: resume from where the page before it was.
+    const p = user && saved.load(url, user);
+    if (!p) return;
+    cursors.user.set(cursors.user.at() ?? p.u);
+    cursors.broadcast.set(cursors.broadcast.at() ?? p.b);
+    rooms.restore(p.r);
+  }
+
+  /** Save the positions for the next page of this user (`persist`). */
+  function persist() {
+    if (owner) saved.save(ownerUrl, owner, { u: cursors.user.at(), b: cursors.broadcast.at(), r: rooms.positions() });
   }
 
   async function open() {
     detach();
     if (!env.isOnline()) return setState('offline');
-    const my = gen;
+    const my = socket.gen();
     setState('connecting');
     timer = timers.setTimeout(() => lost(my, CloseCode.AuthTimeout, 'Connect timeout'), o.connectTimeoutMs);
     try {
       const url = typeof o.url === 'function' ? await o.url() : o.url;
-      const jwt = await resolveToken(token, now);
-      if (my !== gen) return;
-      if (!jwt) return lost(my, CloseCode.Unauthorized, jwt === '' ? 'no token' : 'token expired');
-      const s = (ws = new Socket(url, SUBPROTOCOL));
-      let opened = false;
-      // A browser tells nothing more about a socket that never opened: wrong URL, gateway down, Origin refused.
-      s.onclose = (e) => lost(my, e.code, !opened ? 'unreachable or refused' : e.code === CloseCode.Unauthorized ? refusedBy(e.reason) : e.reason);
-      s.onmessage = (e) => receive(String(e.data));
-      s.onopen = () => {
-        opened = true;
-        void authenticate(my, jwt);
-      };
-      // The close event says all we need; but `ws` in Node throws an 'error' nobody listens to.
-      s.onerror = () => {};
+      const got = await resolveToken(token, now);
+      if (my !== socket.gen()) return;
+      if (!got) return lost(my, CloseCode.Unauthorized, got === '' ? 'no token' : 'token expired');
+      const { sub } = claimsOf(got);
+      follow(typeof sub === 'string' ? sub : owner, url);
+      jwt = got;
+      socket.open(url);
     } catch (error) {
       report(error);
       lost(my, 1006, String(error));
     }
   }
 
-  async function authenticate(my: number, jwt: string) {
+  async function authenticate(my: number, token: string) {
     setState('authenticating');
     // Empty on a first connect: nothing to resume.
     const resume = { user: cursors.user.at(), broadcast: cursors.broadcast.at() };
     try {
-      const res = await control('auth', { token: jwt, resume }, AuthResult);
-      if (my !== gen) return;
+      const res = await control<AuthResult>('auth', { token, resume }, AuthResultShape);
+      if (my !== socket.gen()) return;
       timers.clearTimeout(timer);
       authFailures = 0;
       connectedAt = now();
+      // An opaque token says whose it is only now.
+      follow(res.user, ownerUrl);
       for (const k of streams) {
         const missed = res.recovered?.[k] === false;
         if (resume[k] && missed) events.emit('gap', { stream: k });
@@ -237,10 +259,10 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       }
       watchdog.start(res.heartbeatMs + o.heartbeatGraceMs);
       setState('connected', { user: res.user, session: res.session });
-      calls.setLive(true);
+      calls.setLive(true, res.maxFrameBytes);
       rooms.rejoin();
     } catch (error) {
-      if (my !== gen) return; // the socket closed first: its close code already decided
+      if (my !== socket.gen()) return; // the socket closed first: its close code already decided
       const code = (error as RpcError).code;
       const refused = code === ErrorCode.Unauthenticated || code === ErrorCode.TokenExpired;
       if (!refused) report(error);
@@ -261,7 +283,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     if (f.kind !== 'event') return report(f); // a gateway never sends requests
     switch (f.method) {
       case 'ping':
-        return void send(JSON.stringify({ jsonrpc: '2.0', method: 'pong' }));
+        return void socket.send('{"jsonrpc":"2.0","method":"pong"}');
       case 'room.message':
         return rooms.message(f.params);
       case 'presence':
@@ -287,8 +309,10 @@ export function createClient<const C extends Contract = Contract>(options: Clien
 
   /** The socket of generation `my` is gone (closed, dead or refused): decide what comes next. */
   function lost(my: number, code: number, reason: string, offline = !env.isOnline()) {
-    if (my !== gen) return;
+    if (my !== socket.gen()) return;
     detach();
+    // A frame too large for the gateway closes the socket (1009): that call fails, never to be resent.
+    if (code === CloseCode.TooBig) calls.refuseLast();
     calls.drop(new OfflineError(`Connection lost: ${reason}`));
     rooms.drop();
     if (connectedAt && now() - connectedAt >= o.stableAfterMs) attempt = 0;
@@ -313,6 +337,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   /** Stop for good (`closed`) or until a new token (`unauthorized`): calls now fail with `error`. */
   function shutdown(error: Error, code: number, reason: string, to: ConnectionState = 'closed') {
     detach();
+    persist();
     unwatch?.();
     unwatch = undefined;
     refusal = error;
@@ -324,7 +349,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   function probe() {
     if (probing || state() !== 'connected') return;
     probing = true;
-    const my = gen;
+    const my = socket.gen();
     control('system.ping', undefined, undefined, o.probeTimeoutMs)
       .catch((error) => error instanceof RpcError || lost(my, 1006, 'Probe timeout'))
       .finally(() => (probing = false));
@@ -344,21 +369,21 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     })());
   }
 
+  /** Connect now, whatever the backoff had grown to. */
+  function reconnect() {
+    attempt = 0;
+    void open();
+  }
+
   const signals = {
-    online() {
-      if (/offline|reconnecting/.test(state())) {
-        attempt = 0;
-        void open();
-      }
-    },
-    offline() {
-      if (/connecting|authenticating|connected/.test(state())) lost(gen, 1001, 'Browser offline', true);
-    },
+    online: () => isIn(state(), WAITING) && reconnect(),
+    offline: () => isIn(state(), LIVE) && lost(socket.gen(), 1001, 'Browser offline', true),
     wake() {
       const s = state();
       if (s === 'connected') probe();
       else if (s === 'reconnecting' || (s === 'offline' && env.isOnline())) void open();
     },
+    hide: persist,
   };
 
   async function call(method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
@@ -366,7 +391,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     if (state() !== 'connected' && (opts.offline ?? o.offline) === 'reject') throw new OfflineError('Not connected');
     const spec = o.contract?.[method];
     if (spec) params = await validate(spec.params, params, ErrorCode.InvalidParams, 'Invalid params');
-    const result = await calls.request(method, params, { timeoutMs: opts.timeoutMs ?? o.callTimeoutMs, signal: opts.signal });
+    const result = await calls.request(method, params, { timeoutMs: opts.timeoutMs ?? o.callTimeoutMs, signal: opts.signal, id: opts.id });
     return spec ? validate(spec.result, result, ErrorCode.InternalError, 'Invalid result') : result;
   }
 
@@ -378,17 +403,23 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     getSnapshot: store.get,
     subscribe: store.subscribe,
     connect() {
-      if (!/idle|closed|unauthorized/.test(state())) return;
-      attempt = authFailures = 0;
+      if (!isIn(state(), STOPPED)) return;
+      authFailures = 0;
       refusal = undefined;
       unwatch ??= env.watch(signals);
-      void open();
+      reconnect();
     },
+    reconnect: () => (isIn(state(), STOPPED) ? client.connect() : reconnect()),
     close: () => shutdown(new ClosedError('Client closed'), 1000, 'Client closed'),
     setToken(next) {
       token = next;
       if (state() === 'unauthorized') client.connect();
-      else if (state() === 'connected') void refresh();
+      // Another user's token cannot refresh this connection: reconnect as them (their streams, not these).
+      else if (state() === 'connected') {
+        const { sub } = typeof next === 'string' ? claimsOf(next) : {};
+        if (sub && sub !== owner) reconnect();
+        else void refresh();
+      }
     },
     stats() {
       const r = rooms.stats();

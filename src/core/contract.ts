@@ -3,7 +3,7 @@
  * functions, and validation of params before sending and of results on arrival.
  */
 import type { Contract, InputOf, MethodSchemas, OutputOf, StandardSchema } from '../protocol/contract.ts';
-import { toIssues } from '../protocol/decode.ts';
+import { toIssues } from '../protocol/issues.ts';
 import { RpcError } from './errors.ts';
 
 export { defineContract, type Contract, type InputOf, type MethodSchemas, type OutputOf, type StandardResult, type StandardSchema } from '../protocol/contract.ts';
@@ -16,6 +16,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** What to do if not connected. @default the client's `offline` */
   offline?: 'queue' | 'reject';
+  /** The call's id, to resend a call made elsewhere (another tab) under the id it has. @default a new nanoid */
+  id?: string;
 }
 
 /** A contract method as a function. */

@@ -1,9 +1,10 @@
 /**
- * A typed event emitter: `on()` returns its unsubscribe function, and a listener that
- * throws is reported instead of stopping the listeners after it. Written here rather than
- * wrapped around mitt (as first planned): mitt has neither behaviour, and a
- * wrapper that adds both leaves mitt as dead weight in a 10 KB bundle budget.
+ * The typed event emitter, on mitt: `on()` returns its unsubscribe function, and a listener
+ * that throws is reported instead of stopping the listeners after it (mitt has neither).
+ * Each `on` wraps the listener once, so the same function subscribed twice needs two
+ * unsubscribes, as with `addEventListener`'s opposite.
  */
+import mitt from 'mitt';
 
 export interface Emitter<E extends Record<string, unknown>> {
   /** Listen to `type`; returns the function that stops listening. */
@@ -15,24 +16,20 @@ export interface Emitter<E extends Record<string, unknown>> {
 
 /** `onThrow` receives what a listener threw; it must not throw itself. */
 export function createEmitter<E extends Record<string, unknown>>(onThrow: (error: unknown) => void): Emitter<E> {
-  // One entry per subscription, so the same function subscribed twice needs two unsubscribes.
-  const subs = new Set<[keyof E, (event: never) => void]>();
+  const bus = mitt<E>();
   return {
     on(type, listener) {
-      const sub: [keyof E, (event: never) => void] = [type, listener];
-      subs.add(sub);
-      return () => void subs.delete(sub);
-    },
-    emit(type, event) {
-      for (const [t, l] of [...subs]) {
-        if (t !== type) continue;
+      const safe = (event: E[typeof type]) => {
         try {
-          l(event as never);
+          listener(event);
         } catch (error) {
           onThrow(error);
         }
-      }
+      };
+      bus.on(type, safe);
+      return () => bus.off(type, safe);
     },
-    size: () => subs.size,
+    emit: bus.emit,
+    size: () => [...bus.all.values()].reduce((n, list) => n + list.length, 0),
   };
 }

@@ -29,6 +29,14 @@ export interface EnvironmentSignals {
   offline(): void;
   /** The page became visible again, or was restored from the back/forward cache. */
   wake(): void;
+  /** The page is being hidden or left (`visibilitychange` to hidden, `pagehide`): save what must survive. */
+  hide?(): void;
+}
+
+/** The part of the Web Storage API the client uses. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
 }
 
 export interface Environment {
@@ -38,6 +46,8 @@ export interface Environment {
   isOnline(): boolean;
   /** Start delivering signals; returns the function that stops them. */
   watch(signals: EnvironmentSignals): () => void;
+  /** The page's `sessionStorage` or `localStorage`, when there is one. */
+  storage?(kind: 'session' | 'local'): StorageLike | undefined;
 }
 
 interface Target {
@@ -52,6 +62,8 @@ export function browserEnvironment(): Environment {
     window?: Target;
     document?: Target & { visibilityState?: string };
     navigator?: { onLine?: boolean };
+    sessionStorage?: StorageLike;
+    localStorage?: StorageLike;
   };
   return {
     WebSocket: g.WebSocket,
@@ -60,15 +72,25 @@ export function browserEnvironment(): Environment {
       const w = g.window;
       const d = g.document;
       if (!w) return () => {};
-      const visible = () => d?.visibilityState === 'visible' && s.wake();
+      const hide = () => s.hide?.();
+      const visibility = () => (d?.visibilityState === 'visible' ? s.wake() : hide());
       const listen = (how: 'addEventListener' | 'removeEventListener') => {
         w[how]('online', s.online);
         w[how]('offline', s.offline);
         w[how]('pageshow', s.wake);
-        d?.[how]('visibilitychange', visible);
+        w[how]('pagehide', hide);
+        d?.[how]('visibilitychange', visibility);
       };
       listen('addEventListener');
       return () => listen('removeEventListener');
+    },
+    // Reading the property can throw (storage disabled, an opaque origin): then there is none.
+    storage(kind) {
+      try {
+        return g[`${kind}Storage`];
+      } catch {
+        return undefined;
+      }
     },
   };
 }

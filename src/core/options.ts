@@ -52,6 +52,13 @@ export interface ClientOptions<C extends Contract = Contract> {
   probeTimeoutMs?: number;
   /** A timer firing this much later than asked means the machine slept. @default 30000 */
   sleepJumpMs?: number;
+  /**
+   * Keep the positions of the user's stream, the broadcasts and joined rooms across page reloads,
+   * in `sessionStorage` (this tab) or `localStorage` (the browser), keyed by gateway URL and
+   * user: a reloaded page resumes from them, so nothing published meanwhile is missed.
+   * @default undefined (not kept)
+   */
+  persist?: 'session' | 'local';
   /** Network and page signals. @default browserEnvironment() */
   environment?: Environment;
   /** WebSocket implementation, e.g. `ws` in Node. @default the environment's */

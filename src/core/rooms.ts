@@ -5,13 +5,13 @@
  * messages at or before that offset are duplicates and are dropped. When the gap was too
  * old to replay, the room emits `gap` so the app can refetch.
  */
-import { RoomJoinResult, type PresenceChange, type RoomMessage } from '../protocol/server-frames.ts';
+import type { PresenceChange, RoomJoinResult, RoomMessage } from '../protocol/server-frames.ts';
+import { RoomJoinResultShape, type Shape } from '../protocol/shapes.ts';
 import { createCursor } from './cursor.ts';
 import { createEmitter } from './emitter.ts';
 import { ClosedError, RpcError, TimeoutError } from './errors.ts';
 import type { Lazy, Timers } from './options.ts';
 import { createStore } from './store.ts';
-import type * as z from 'zod/mini';
 
 export type RoomStatus = 'idle' | 'joining' | 'joined' | 'error';
 
@@ -51,7 +51,7 @@ export interface RoomsOptions {
   /** Default deadline of `join()`. */
   timeoutMs: number;
   /** A request on the live socket only, its result validated by `schema`. */
-  control<S extends z.ZodMiniType>(method: string, params: unknown, schema?: S): Promise<z.infer<S>>;
+  control<T = unknown>(method: string, params: unknown, shape?: Shape): Promise<T>;
   /** An ordinary call (outbox, resend). */
   call(method: string, params: unknown, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
   live(): boolean;
@@ -67,7 +67,7 @@ export interface RoomOptions {
 }
 
 /** One room: its public handle plus what the manager drives it with. */
-function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void, opts: RoomOptions) {
+function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => void, opts: RoomOptions, saved: () => string | undefined) {
   let refs = 0;
   const cursor = createCursor();
   const store = createStore(idle, o.onThrow);
@@ -81,7 +81,7 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     patch({ members: [] });
     const { token } = opts;
     Promise.resolve(typeof token === 'function' ? token() : token)
-      .then((t) => o.control('rooms.join', { room: name, since, token: t }, RoomJoinResult))
+      .then((t) => o.control<RoomJoinResult>('rooms.join', { room: name, since, token: t }, RoomJoinResultShape))
       .then(
       (res) => {
         if (!refs) return void o.control('rooms.leave', { room: name }).catch(() => {});
@@ -103,6 +103,8 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     join() {
       track(true); // a handle forgotten after its last leave can be joined again
       if (++refs === 1) {
+        // A position saved by the page before a reload: resume the room from there.
+        cursor.set(cursor.at() ?? saved());
         patch({ status: 'joining' });
         if (o.live()) join();
       }
@@ -161,17 +163,27 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
       events.emit('presence', p);
     },
     listeners: () => events.size() + store.size(),
+    /** Where the room is, while it is joined. */
+    at: () => (refs ? cursor.at() : undefined),
+    /** The user changed: this room was the previous user's. Its joins end, its position goes. */
+    forget() {
+      refs = 0;
+      cursor.set(undefined);
+      store.set(idle);
+    },
   };
 }
 
 export function createRooms(o: RoomsOptions) {
   const rooms = new Map<string, ReturnType<typeof createRoom>>();
   const each = (f: (r: ReturnType<typeof createRoom>) => unknown) => rooms.forEach(f);
+  /** Positions a reloaded page found saved, for rooms it joins again. */
+  let saved: Record<string, string> = {};
   return {
     room(name: string, options: RoomOptions = {}): Room {
       let r = rooms.get(name);
       if (!r) {
-        const room = (r = createRoom(name, o, (kept) => (kept ? rooms.set(name, room) : rooms.delete(name)), options));
+        const room = (r = createRoom(name, o, (kept) => (kept ? rooms.set(name, room) : rooms.delete(name)), options, () => saved[name]));
         rooms.set(name, room);
       }
       return r.handle;
@@ -181,6 +193,21 @@ export function createRooms(o: RoomsOptions) {
     message: (m: RoomMessage) => rooms.get(m.room)?.message(m),
     gap: (room: string, offset: string) => rooms.get(room)?.gap(offset),
     presence: (p: PresenceChange) => rooms.get(p.room)?.presence(p),
+    /** The joined rooms' positions, to save; and the saved ones, to resume from. */
+    positions() {
+      const at: Record<string, string> = {};
+      rooms.forEach((r, name) => {
+        const offset = r.at();
+        if (offset) at[name] = offset;
+      });
+      return at;
+    },
+    restore: (positions: Record<string, string> = {}) => void (saved = positions),
+    /** Another user: every room and position was the previous user's. */
+    forget() {
+      saved = {};
+      each((r) => r.forget());
+    },
     /** Rooms kept, and the listeners attached to them, for leak checks. */
     stats() {
       let listeners = 0;

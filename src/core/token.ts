@@ -1,18 +1,23 @@
 /**
  * Tokens: resolved on every connect, and never sent when they are known to be expired.
- * The expiry is read from the JWT's `exp` claim without verifying it (only the gateway can).
+ * The claims are read from the JWT without verifying it (only the gateway can): `exp` to know
+ * it expired, `sub` to know whose streams the client is about to resume.
  */
 import type { Lazy } from './options.ts';
 
+/** A JWT's claims, or nothing for an opaque token. */
+export function claimsOf(token: string): { exp?: unknown; sub?: unknown } {
+  try {
+    return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** Whether `token` is a JWT whose `exp` has passed at `now` (ms). Opaque tokens never are. */
 export function isExpired(token: string, now: number): boolean {
-  try {
-    const b64 = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    const exp = JSON.parse(atob(b64)).exp;
-    return typeof exp === 'number' && exp * 1000 <= now;
-  } catch {
-    return false;
-  }
+  const { exp } = claimsOf(token);
+  return typeof exp === 'number' && exp * 1000 <= now;
 }
 
 /**

@@ -3,7 +3,8 @@
  * uses it; the browser client uses the lighter `decodeServerFrame` instead.
  */
 import { BuiltinRequests, ClientEvents } from './client-frames.ts';
-import { createDecoder, type Decoded } from './decode.ts';
+import { createDecoder } from './decode.ts';
+import type { Decoded } from './envelope.ts';
 import { ServerEvents } from './server-frames.ts';
 
 /** Decode any protocol v1 frame, in either direction. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './codes.ts';
 import { decode } from './decode-any.ts';
-import { decodeServerFrame } from './decode.ts';
+import { decodeServerFrame } from './decode-server.ts';
 
 const frame = (o: unknown) => JSON.stringify(o);
 const rpc = (o: Record<string, unknown>) => frame({ jsonrpc: '2.0', ...o });

@@ -14,21 +14,10 @@ export {
 } from './contract.ts';
 export { RpcError } from './rpc-error.ts';
 export { decode, type Frame } from './decode-any.ts';
-export {
-  createDecoder,
-  decodeServerFrame,
-  toIssues,
-  type CallRequest,
-  type Decoded,
-  type ErrorFrame,
-  type EventFrame,
-  type Id,
-  type Issue,
-  type ProtocolError,
-  type RequestFrame,
-  type ResultFrame,
-  type ServerFrame,
-} from './decode.ts';
+export { createDecoder, type CallRequest, type EventFrame, type RequestFrame } from './decode.ts';
+export { decodeServerFrame, type ServerFrame } from './decode-server.ts';
+export type { Decoded, ErrorFrame, Id, ProtocolError, ResultFrame } from './envelope.ts';
+export { toIssues, type Issue } from './issues.ts';
 export {
   AuthParams,
   AuthRefreshParams,

@@ -29,6 +29,8 @@ export const AuthResult = z.object({
   recovered: opt(z.object({ user: flag, broadcast: flag })),
   /** Stream positions at auth time, so a client that saw no event can still resume. */
   offsets: opt(z.object({ user: opt(offset), broadcast: opt(offset) })),
+  /** The largest frame the gateway takes: a call whose frame is larger fails at once (-32006). */
+  maxFrameBytes: opt(num),
 });
 export type AuthResult = z.infer<typeof AuthResult>;
 

@@ -4,7 +4,7 @@
  * one) is judged by what it puts on the wire, not by what a forgiving client makes of it.
  * It answers `ping` with `pong`, as every client must.
  */
-import { decodeServerFrame } from '../../protocol/decode.ts';
+import { decodeServerFrame } from '../../protocol/decode-server.ts';
 
 /** The part of the WebSocket API the peer uses: the browser's, msw's interception of it and `ws`'s all have it. */
 export interface SocketLike {
