@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The package's JavaScript: one ESM file per entry point in `dist/` (`index`, `protocol`,
- * `observers`, `react`, `vue`), code shared by several entries in `dist/chunks/`, every
+ * `observers`, `react`, `vue`, `shared`), code shared by several entries in `dist/chunks/`, every
  * dependency and peer left as an import, readable (apps minify), with sourcemaps.
  *
  * Built with esbuild rather than Vite's library mode because esbuild inlines the protocol's
@@ -25,6 +25,7 @@ const entryPoints = {
   observers: 'src/observers/index.ts',
   react: 'src/react/index.ts',
   vue: 'src/vue/index.ts',
+  shared: 'src/shared/index.ts',
 };
 /** Every dependency and peer, and their subpaths (`zod/mini`), stays an import. */
 const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).flatMap((d) => [d, `${d}/*`]);

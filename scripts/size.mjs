@@ -22,6 +22,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE_LIMIT = 10_240;
 /** A framework binding may add at most this much on top of the core. */
 const BINDING_LIMIT = 1_500;
+/** The shared connection (`tether-rpc/shared`) may add at most this much on top of the core. */
+const SHARED_LIMIT = 3_072;
 
 /**
  * What is measured: an app's imports (`contents`); `external` lists what the app brings anyway
@@ -32,6 +34,8 @@ const budgets = [
   // A binding is measured with the core it needs, every export of it; its budget is the core as measured plus 1.5 KB.
   { name: 'core + react', contents: `export { createClient } from 'tether-rpc';\nexport * from 'tether-rpc/react';`, external: ['react'], onTopOfCore: BINDING_LIMIT },
   { name: 'core + vue', contents: `export { createClient } from 'tether-rpc';\nexport * from 'tether-rpc/vue';`, external: ['vue'], onTopOfCore: BINDING_LIMIT },
+  // What a page of a shared connection imports: the tab's client, the hub a leader runs, the election.
+  { name: 'shared (tether-rpc/shared)', contents: `export { createSharedClient } from 'tether-rpc/shared';`, onTopOfCore: SHARED_LIMIT },
 ].map((b) => ({ ...b, asConsumer: true }));
 
 const fmt = (n) => n.toLocaleString('en-US');

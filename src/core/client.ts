@@ -19,7 +19,7 @@ import { createEmitter } from './emitter.ts';
 import { browserEnvironment } from './environment.ts';
 import { ClosedError, OfflineError, RpcError, toRpcError } from './errors.ts';
 import { createWatchdog } from './heartbeat.ts';
-import { defaultBackoff, defaults, type ClientOptions, type Lazy, type Timers } from './options.ts';
+import { defaultBackoff, defaults, lazy, platformTimers, requireConnectionOptions, type ClientOptions, type Lazy } from './options.ts';
 import { createPersistence } from './persist.ts';
 import { createRooms, type Room, type RoomOptions } from './rooms.ts';
 import { createSocket } from './socket.ts';
@@ -107,14 +107,13 @@ const refusedBy = (why: string) => `token refused: ${why}`;
 const streams: Stream[] = ['user', 'broadcast'];
 
 export function createClient<const C extends Contract = Contract>(options: ClientOptions<C>): Client<C> {
-  // Without them it would connect to `…/undefined` and retry forever: say so at once.
-  if (!options?.url || !options.token) throw new TypeError('createClient: `url` and `token` are required');
+  requireConnectionOptions(options, 'createClient');
   const o = { ...defaults, ...options };
   const backoff = { ...defaultBackoff, ...options.backoff };
   const env = o.environment ?? browserEnvironment();
   const Socket = o.WebSocket ?? env.WebSocket;
   if (!Socket) throw new TypeError('createClient: no WebSocket here: pass options.WebSocket');
-  const timers: Timers = o.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
+  const timers = o.timers ?? platformTimers;
   const now = o.now ?? Date.now;
   const random = o.random ?? Math.random;
   const saved = createPersistence(o.persist && env.storage?.(o.persist));
@@ -226,7 +225,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     setState('connecting');
     timer = timers.setTimeout(() => lost(my, CloseCode.AuthTimeout, 'Connect timeout'), o.connectTimeoutMs);
     try {
-      const url = typeof o.url === 'function' ? await o.url() : o.url;
+      const url = await lazy(o.url);
       const got = await resolveToken(token, now);
       if (my !== socket.gen()) return;
       if (!got) return lost(my, CloseCode.Unauthorized, got === '' ? 'no token' : 'token expired');

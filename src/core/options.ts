@@ -10,6 +10,9 @@ import type { Environment, WebSocketConstructor } from './environment.ts';
 /** A value, or a (possibly async) function producing it, evaluated on every connect. */
 export type Lazy<T> = T | (() => T | Promise<T>);
 
+/** The value of a `Lazy`, now. */
+export const lazy = async <T>(v: Lazy<T>): Promise<T> => (typeof v === 'function' ? (v as () => T | Promise<T>)() : v);
+
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -85,4 +88,12 @@ export const defaults = {
   probeTimeoutMs: 3000,
   sleepJumpMs: 30_000,
 };
+/** The platform's timers (wrapped: some runtimes insist on being called with their own `this`). */
+export const platformTimers: Timers = { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
+
+/** Without them a client would connect to `…/undefined` and retry forever: say so at once. */
+export function requireConnectionOptions(o: { url?: unknown; token?: unknown } | undefined, who: string) {
+  if (!o?.url || !o.token) throw new TypeError(`${who}: \`url\` and \`token\` are required`);
+}
+
 export const defaultBackoff: BackoffOptions = { initialMs: 500, factor: 2, maxMs: 30_000 };

@@ -10,8 +10,8 @@ import { RoomJoinResultShape, type Shape } from '../protocol/shapes.ts';
 import { createCursor } from './cursor.ts';
 import { createEmitter } from './emitter.ts';
 import { ClosedError, RpcError, TimeoutError } from './errors.ts';
-import type { Lazy, Timers } from './options.ts';
-import { createStore } from './store.ts';
+import { lazy, type Lazy, type Timers } from './options.ts';
+import { createStore, type Store } from './store.ts';
 
 export type RoomStatus = 'idle' | 'joining' | 'joined' | 'error';
 
@@ -64,6 +64,27 @@ const idle: RoomSnapshot = { status: 'idle', members: [] };
 export interface RoomOptions {
   /** A room token, or a function returning one, asked on every join: rooms named `$…` need one. */
   token?: Lazy<string>;
+  /** Resume from this offset (one the app kept from a `message`): the gateway replays what came after it. */
+  since?: string;
+}
+
+/** Resolves when the room is joined; rejects with why it is not (refused, left, or `timeoutMs` passed). */
+export function joined(name: string, store: Store<RoomSnapshot>, timers: Timers, timeoutMs: number) {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: unknown) => {
+      unsubscribe();
+      timers.clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    const check = () => {
+      const { status, error } = store.get();
+      if (status !== 'joining') settle(status === 'idle' ? new ClosedError(`Left ${name}`) : error);
+    };
+    const unsubscribe = store.subscribe(check);
+    const timer = timers.setTimeout(() => settle(new TimeoutError(`Join ${name} timed out`)), timeoutMs);
+    check();
+  });
 }
 
 /** One room: its public handle plus what the manager drives it with. */
@@ -79,8 +100,7 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
     // The gateway follows its answer with a `presence` frame per member; they may even be
     // handled before the answer is, so the list starts over here, not when the answer comes.
     patch({ members: [] });
-    const { token } = opts;
-    Promise.resolve(typeof token === 'function' ? token() : token)
+    lazy(opts.token)
       .then((t) => o.control<RoomJoinResult>('rooms.join', { room: name, since, token: t }, RoomJoinResultShape))
       .then(
       (res) => {
@@ -104,25 +124,11 @@ function createRoom(name: string, o: RoomsOptions, track: (kept: boolean) => voi
       track(true); // a handle forgotten after its last leave can be joined again
       if (++refs === 1) {
         // A position saved by the page before a reload: resume the room from there.
-        cursor.set(cursor.at() ?? saved());
+        cursor.set(cursor.at() ?? saved() ?? opts.since);
         patch({ status: 'joining' });
         if (o.live()) join();
       }
-      return new Promise<void>((resolve, reject) => {
-        const settle = (error?: unknown) => {
-          unsubscribe();
-          o.timers.clearTimeout(timer);
-          if (error) reject(error);
-          else resolve();
-        };
-        const check = () => {
-          const { status, error } = store.get();
-          if (status !== 'joining') settle(status === 'idle' ? new ClosedError(`Left ${name}`) : error);
-        };
-        const unsubscribe = store.subscribe(check);
-        const timer = o.timers.setTimeout(() => settle(new TimeoutError(`Join ${name} timed out`)), o.timeoutMs);
-        check();
-      });
+      return joined(name, store, o.timers, o.timeoutMs);
     },
     leave() {
       if (!refs || --refs) return;

@@ -3,7 +3,7 @@
  * The claims are read from the JWT without verifying it (only the gateway can): `exp` to know
  * it expired, `sub` to know whose streams the client is about to resume.
  */
-import type { Lazy } from './options.ts';
+import { lazy, type Lazy } from './options.ts';
 
 /** A JWT's claims, or nothing for an opaque token. */
 export function claimsOf(token: string): { exp?: unknown; sub?: unknown } {
@@ -25,7 +25,7 @@ export function isExpired(token: string, now: number): boolean {
  * given up on. `''` when there is none, `undefined` when the one there is has expired.
  */
 export async function resolveToken(source: Lazy<string>, now: () => number): Promise<string | undefined> {
-  const get = async () => (await (typeof source === 'function' ? source() : source)) || '';
+  const get = async () => (await lazy(source)) || '';
   let token = await get();
   if (isExpired(token, now()) && typeof source === 'function') token = await get();
   return isExpired(token, now()) ? undefined : token;
