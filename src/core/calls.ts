@@ -11,10 +11,15 @@ import { AbortError, OfflineError, RpcError, TimeoutError, toRpcError } from './
 import type { Timers } from './options.ts';
 import type { WireError } from '../protocol/server-frames.ts';
 
-interface Entry {
+/** A call as it is sent: what another tab's hub needs to make it (`expires`: its deadline, epoch ms). */
+export interface Call {
   id: string;
   method: string;
   params: unknown;
+  expires: number;
+}
+
+interface Entry extends Call {
   control: boolean;
   /** Resent once already after a `TokenExpired` answer. */
   retried?: boolean;
@@ -27,8 +32,9 @@ interface Entry {
 export interface CallsOptions {
   timers: Timers;
   generateId(): string;
-  /** Send a frame on the current socket; false when there is no open socket. */
-  send(frame: string): boolean;
+  now(): number;
+  /** Send a call's frame on the current socket (or the call to the hub); false when there is none. */
+  send(frame: string, call: Call): boolean;
   /** Most user calls in the outbox. */
   limit: number;
   /** The outbox size may have changed. */
@@ -66,7 +72,7 @@ export function createCalls(o: CallsOptions) {
       return settle(e, tooLarge()), true;
     }
     last = e;
-    return o.send(frame);
+    return o.send(frame, e);
   }
 
   function settle(e: Entry, error?: unknown, value?: unknown) {
@@ -97,6 +103,7 @@ export function createCalls(o: CallsOptions) {
           method,
           params,
           control,
+          expires: o.now() + timeoutMs,
           resolve,
           reject,
           // Timers overflow past 2^31-1 ms and would fire at once: longer deadlines mean "about 24 days".
@@ -120,10 +127,13 @@ export function createCalls(o: CallsOptions) {
       });
     },
 
-    /** Settle the call a result or error frame answers; unknown ids (answers after a deadline) are ignored. */
-    answer(id: unknown, error: WireError | undefined, result?: unknown) {
+    /**
+     * Settle the call a result or error frame answers (or a hub, with an error of any class);
+     * unknown ids (answers after a deadline) are ignored.
+     */
+    answer(id: unknown, error: WireError | Error | undefined, result?: unknown) {
       const e = entries.get(String(id));
-      if (e) settle(e, error && toRpcError(error), result);
+      if (e) settle(e, error && (error instanceof Error ? error : toRpcError(error)), result);
     },
 
     /** Put a call refused for an expired token back in the outbox, once. */

@@ -162,6 +162,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
   const calls = createCalls({
     timers,
     generateId: o.generateId ?? nanoid,
+    now,
     send: socket.send,
     limit: o.outboxLimit,
     onQueue: (queued) => queued !== store.get().queued && store.set({ ...store.get(), queued }),

@@ -34,7 +34,6 @@ export function createHub(o: HubOptions) {
   const send = (m: HubMessage) => stopped || o.send(m);
   const tabs = new Map<string, { one: boolean; seen: number }>();
   const rooms = new Map<string, Shown>();
-  const aborts = new Map<string, AbortController>();
   const snap = () => send({ t: 'snap', s: client.getSnapshot() });
 
   /** The tab one-tab listeners play in: the one with such listeners that the user looked at last. */
@@ -107,17 +106,13 @@ export function createHub(o: HubOptions) {
           return snap();
         case 'probe':
           return send({ t: 'beat', hub: o.id });
-        case 'call': {
-          const abort = new AbortController();
-          aborts.set(m.id, abort);
-          client.call(m.m, m.p, { id: m.id, timeoutMs: m.ms, offline: m.off, signal: abort.signal }).then(
+        case 'call':
+          // A call the tab gave up on (aborted, or past its deadline there) still ends here at its
+          // deadline; its answer then finds no one, as for any client whose caller stopped waiting.
+          return void client.call(m.m, m.p, { id: m.id, timeoutMs: m.ms }).then(
             (v) => send({ t: 'ret', id: m.id, v }),
             (e) => send({ t: 'ret', id: m.id, e: toWire(e) }),
-          ).finally(() => aborts.delete(m.id));
-          return;
-        }
-        case 'cancel':
-          return aborts.get(m.id)?.abort();
+          );
         case 'join':
           return show(m.tab, m.r, m.since, m.tok);
         case 'leave':

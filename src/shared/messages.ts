@@ -7,12 +7,11 @@
 import type { ClientSnapshot } from '../core/client.ts';
 import { AbortError, ClosedError, OfflineError, RpcError, TimeoutError } from '../core/errors.ts';
 
-/** A call's options as they cross: its deadline in ms from now, and the offline policy. */
 export type TabMessage =
   /** A tab is here (or came back, or a new hub appeared): `one` says it has one-tab listeners. */
   | { t: 'hi'; tab: string; one: boolean; seen: number }
-  | { t: 'call'; id: string; m: string; p: unknown; ms: number; off?: 'queue' | 'reject' | undefined }
-  | { t: 'cancel'; id: string }
+  /** `ms`: what is left of the call's deadline. */
+  | { t: 'call'; id: string; m: string; p: unknown; ms: number }
   | { t: 'join'; tab: string; r: string; since?: string | undefined; tok?: string | undefined }
   | { t: 'leave'; tab: string; r: string }
   /** The tab leaves (closed, hidden into the back/forward cache, switched user). */

@@ -61,10 +61,11 @@ export function createSharedClient<const C extends Contract = Contract>(options:
     contract: o.contract,
     callTimeoutMs: o.callTimeoutMs,
     offline: o.offline,
+    outboxLimit: o.outboxLimit,
     timers,
     now,
     generateId: o.generateId ?? nanoid,
-    send: (m) => bus?.send(m),
+    send: (m) => !!bus && (bus.send(m), true),
     token: () => token,
     setToken(next) {
       token = next;

@@ -9,7 +9,8 @@ import type { ClientEvents, ClientSnapshot } from '../core/client.ts';
 import { apiProxy, validate, type Api, type CallOptions, type Contract } from '../core/contract.ts';
 import { createCursor } from '../core/cursor.ts';
 import { createEmitter } from '../core/emitter.ts';
-import { AbortError, OfflineError, TimeoutError } from '../core/errors.ts';
+import { createCalls } from '../core/calls.ts';
+import { OfflineError } from '../core/errors.ts';
 import { lazy, type Lazy, type OfflinePolicy, type Timers } from '../core/options.ts';
 import { joined, type Room, type RoomEvents, type RoomOptions, type RoomSnapshot } from '../core/rooms.ts';
 import { createStore } from '../core/store.ts';
@@ -23,24 +24,17 @@ export interface TabOptions<C extends Contract> {
   contract?: C | undefined;
   callTimeoutMs: number;
   offline: OfflinePolicy;
+  outboxLimit: number;
   timers: Timers;
   now(): number;
   generateId(): string;
-  /** Send to the group (nothing while between groups: a new hub gets it all again). */
-  send(message: TabMessage): void;
+  /** Send to the group; false while between groups (a new hub gets it all again). */
+  send(message: TabMessage): boolean;
   /** This tab's token, for a hub that asks (a SharedWorker's). */
   token(): Lazy<string>;
   setToken(next: Lazy<string>): void;
   /** What this tab is in its group. */
   sharing(): SharedSnapshot['sharing'];
-}
-
-interface Pending {
-  method: string;
-  params: unknown;
-  deadline: number;
-  offline?: OfflinePolicy | undefined;
-  settle(error?: unknown, value?: unknown): void;
 }
 
 const idle: RoomSnapshot = { status: 'idle', members: [] };
@@ -52,52 +46,28 @@ export function createTab<const C extends Contract>(o: TabOptions<C>) {
   let ones = 0;
   let named = false;
   const store = createStore<SharedSnapshot>({ state: 'idle', attempt: 0, queued: 0, sharing: o.sharing() }, report);
-  const pending = new Map<string, Pending>();
   const streams = () => ({ notification: createCursor(), broadcast: createCursor() });
   let cursors = streams();
   const rooms = new Map<string, ReturnType<typeof showRoom>>();
   let hub = '';
   let seen = o.now();
 
-  const post = (id: string, p: Pending) =>
-    hub && o.send({ t: 'call', id, m: p.method, p: p.params, ms: p.deadline - o.now(), off: p.offline });
   const hi = () => hub && o.send({ t: 'hi', tab: o.tab, one: ones > 0, seen });
-
-  function request(method: string, params: unknown, opts: CallOptions) {
-    const id = opts.id ?? o.generateId();
-    const ms = opts.timeoutMs ?? o.callTimeoutMs;
-    const { signal } = opts;
-    return new Promise<unknown>((ok, fail) => {
-      if (signal?.aborted) return fail(new AbortError(`${method} aborted`));
-      const abort = () => {
-        p.settle(new AbortError(`${method} aborted`));
-        o.send({ t: 'cancel', id });
-      };
-      const timer = o.timers.setTimeout(() => p.settle(new TimeoutError(`${method} timed out after ${ms} ms`)), Math.min(ms, 2 ** 31 - 1));
-      const p: Pending = {
-        method,
-        params,
-        deadline: o.now() + ms,
-        offline: opts.offline,
-        settle(error, value) {
-          if (!pending.delete(id)) return;
-          o.timers.clearTimeout(timer);
-          signal?.removeEventListener('abort', abort);
-          if (error) fail(error);
-          else ok(value);
-        },
-      };
-      signal?.addEventListener('abort', abort);
-      pending.set(id, p);
-      post(id, p);
-    });
-  }
+  // The core's call manager, with the hub for a socket: outbox while there is none, resend to a new one.
+  const calls = createCalls({
+    timers: o.timers,
+    generateId: o.generateId,
+    now: o.now,
+    limit: o.outboxLimit,
+    onQueue: () => {},
+    send: (_, c) => !!hub && o.send({ t: 'call', id: c.id, m: c.method, p: c.params, ms: c.expires - o.now() }) !== false,
+  });
 
   async function call(method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
     if (store.get().state !== 'connected' && (opts.offline ?? o.offline) === 'reject') throw new OfflineError('Not connected');
     const spec = o.contract?.[method];
     if (spec) params = await validate(spec.params, params, ErrorCode.InvalidParams, 'Invalid params');
-    const result = await request(method, params, opts);
+    const result = await calls.request(method, params, { timeoutMs: opts.timeoutMs ?? o.callTimeoutMs, signal: opts.signal, id: opts.id });
     return spec ? validate(spec.result, result, ErrorCode.InternalError, 'Invalid result') : result;
   }
 
@@ -173,7 +143,7 @@ export function createTab<const C extends Contract>(o: TabOptions<C>) {
     close: () => o.send({ t: 'do', a: 'close' }),
     reconnect: () => o.send({ t: 'do', a: 'reconnect' }),
     setToken: o.setToken,
-    stats: () => ({ pending: pending.size, queued: store.get().queued, rooms: rooms.size, listeners: events.size() + store.size() }),
+    stats: () => ({ pending: calls.stats().pending, queued: store.get().queued, rooms: rooms.size, listeners: events.size() + store.size() }),
   };
 
   return {
@@ -185,13 +155,14 @@ export function createTab<const C extends Contract>(o: TabOptions<C>) {
           // A new hub knows nothing of this tab: say hello, resend the calls in flight, show the rooms again.
           // (No hub, `''`: this tab left its group; what it sends now reaches no one until it is back.)
           hub = m.hub;
+          calls.drop(new OfflineError('The tab that held the connection is gone'));
+          calls.setLive(!!hub);
           hi();
-          pending.forEach((p, id) => post(id, p));
           return rooms.forEach((r) => r.rejoin());
         case 'snap':
           return store.set({ ...m.s, sharing: o.sharing() } as SharedSnapshot & ClientSnapshot);
         case 'ret':
-          return pending.get(m.id)?.settle(m.e && fromWire(m.e), m.v);
+          return calls.answer(m.id, m.e && fromWire(m.e), m.v);
         case 'room':
           return rooms.get(m.r)?.receive(m.k, m.e);
         case 'ask':
