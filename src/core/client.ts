@@ -198,20 +198,31 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     watchdog.stop();
   }
 
-  /** The streams the client follows are `user`'s from now on: another user's positions and rooms go. */
-  function follow(user: string | undefined, url: string) {
+  /**
+   * The streams the client follows are `user`'s from now on: another user's positions, rooms and
+   * calls go (a call made as one user must never run as another). `early`: said before the
+   * auth frame, so positions saved by a page before this one can go into its `resume`.
+   */
+  function follow(user: string | undefined, url: string, early: boolean) {
     if (user === owner && url === ownerUrl) return;
     if (owner !== undefined) {
       cursors.user.set(undefined);
       rooms.forget();
+      if (user !== owner) calls.failAll(new ClosedError('The user changed: calls made as the previous user were not sent again'));
     }
     [owner, ownerUrl] = [user, url];
     // A page that was reloaded: resume from where the page before it was.
     const p = user && saved.load(url, user);
     if (!p) return;
-    cursors.user.set(cursors.user.at() ?? p.u);
-    cursors.broadcast.set(cursors.broadcast.at() ?? p.b);
     rooms.restore(p.r);
+    if (early) {
+      cursors.user.set(cursors.user.at() ?? p.u);
+      cursors.broadcast.set(cursors.broadcast.at() ?? p.b);
+    } else {
+      // A token that does not say its user: known only after the auth frame, too late to resume.
+      if (p.u) events.emit('gap', { stream: 'user' });
+      if (p.b) events.emit('gap', { stream: 'broadcast' });
+    }
   }
 
   /** Save the positions for the next page of this user (`persist`). */
@@ -221,6 +232,9 @@ export function createClient<const C extends Contract = Contract>(options: Clien
 
   async function open() {
     detach();
+    // Calls in flight on the socket just dropped (by `reconnect()`, a user switch) go back to the outbox.
+    calls.drop(new OfflineError('Reconnecting'));
+    rooms.drop();
     if (!env.isOnline()) return setState('offline');
     const my = socket.gen();
     setState('connecting');
@@ -231,7 +245,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       if (my !== socket.gen()) return;
       if (!got) return lost(my, CloseCode.Unauthorized, got === '' ? 'no token' : 'token expired');
       const { sub } = claimsOf(got);
-      follow(typeof sub === 'string' ? sub : owner, url);
+      follow(typeof sub === 'string' ? sub : owner, url, true);
       jwt = got;
       socket.open(url);
     } catch (error) {
@@ -251,7 +265,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       authFailures = 0;
       connectedAt = now();
       // An opaque token says whose it is only now.
-      follow(res.user, ownerUrl);
+      follow(res.user, ownerUrl, false);
       for (const k of streams) {
         const missed = res.recovered?.[k] === false;
         if (resume[k] && missed) events.emit('gap', { stream: k });
@@ -355,14 +369,22 @@ export function createClient<const C extends Contract = Contract>(options: Clien
       .finally(() => (probing = false));
   }
 
-  /** Send a fresh token on the live socket; one refresh at a time. */
+  /**
+   * Send a fresh token on the live socket; one refresh at a time. A token of another user, or one
+   * the gateway refuses for this socket, cannot refresh it: connect again with it instead.
+   */
   function refresh() {
     return (refreshing ??= (async () => {
       try {
         const jwt = await resolveToken(token, now);
-        if (jwt) await control('auth.refresh', { token: jwt });
+        if (!jwt) return;
+        const { sub } = claimsOf(jwt);
+        if (typeof sub === 'string' && owner !== undefined && sub !== owner) return reconnect();
+        await control('auth.refresh', { token: jwt });
       } catch (error) {
         report(error);
+        const code = (error as RpcError).code;
+        if (code === ErrorCode.Unauthenticated || code === ErrorCode.TokenExpired) reconnect();
       } finally {
         refreshing = undefined;
       }
@@ -414,12 +436,7 @@ export function createClient<const C extends Contract = Contract>(options: Clien
     setToken(next) {
       token = next;
       if (state() === 'unauthorized') client.connect();
-      // Another user's token cannot refresh this connection: reconnect as them (their streams, not these).
-      else if (state() === 'connected') {
-        const { sub } = typeof next === 'string' ? claimsOf(next) : {};
-        if (sub && sub !== owner) reconnect();
-        else void refresh();
-      }
+      else if (state() === 'connected') void refresh();
     },
     stats() {
       const r = rooms.stats();

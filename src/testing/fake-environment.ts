@@ -1,10 +1,11 @@
 /**
- * A page environment the test drives by hand: go offline or online, wake the page (as
- * `visibilitychange`/`pageshow` would), and count who is listening.
+ * A page environment the test drives by hand: go offline or online, wake or hide the page (as
+ * `visibilitychange`/`pageshow`/`pagehide` would), and count who is listening. Its storage is
+ * one map for both kinds, shared by every environment made with the same `storage` (a reload).
  */
 import type { Environment, EnvironmentSignals, WebSocketConstructor } from '../core/environment.ts';
 
-export function fakeEnvironment() {
+export function fakeEnvironment(storage = new Map<string, string>()) {
   let online = true;
   const watchers = new Set<EnvironmentSignals>();
   const env: Environment = {
@@ -17,6 +18,10 @@ export function fakeEnvironment() {
       watchers.add(signals);
       return () => void watchers.delete(signals);
     },
+    storage: () => ({
+      getItem: (k: string) => storage.get(k) ?? null,
+      setItem: (k: string, v: string) => void storage.set(k, v),
+    }),
   };
   return {
     env,
@@ -31,6 +36,10 @@ export function fakeEnvironment() {
     wake() {
       for (const w of [...watchers]) w.wake();
     },
+    hide() {
+      for (const w of [...watchers]) w.hide?.();
+    },
+    storage,
     listeners: () => watchers.size,
   };
 }

@@ -57,6 +57,10 @@ export interface FakeGatewayOptions {
   forbidden?: string[];
   /** The epoch of every stream's offsets: a fake with another epoch is a restarted one. @default 'fake' */
   epoch?: string;
+  /** Close with 1009 on a larger frame, as the real gateway does. @default unlimited */
+  maxFrameBytes?: number;
+  /** Say `maxFrameBytes` in the auth result (an older gateway does not). @default true */
+  advertiseFrameLimit?: boolean;
 }
 
 interface Stream {
@@ -155,6 +159,7 @@ export function fakeGateway(server: SetupServer, options: FakeGatewayOptions = {
         heartbeatMs,
         server: { name: 'fake', version: '0' },
         recovered: { ...recovered, rooms: {} },
+        ...(options.maxFrameBytes && options.advertiseFrameLimit !== false ? { maxFrameBytes: options.maxFrameBytes } : {}),
         offsets: { user: offset(stream(mine).seq), broadcast: offset(stream('broadcast').seq) },
       },
     });
@@ -186,6 +191,7 @@ export function fakeGateway(server: SetupServer, options: FakeGatewayOptions = {
 
   /** Answer one frame the way docs/protocol.md says, or the way a test scripted its method. */
   async function handle(conn: Conn, raw: string) {
+    if (options.maxFrameBytes && new TextEncoder().encode(raw).length > options.maxFrameBytes) return conn.close(1009, 'Message too big');
     let frame: Frame;
     try {
       frame = JSON.parse(raw) as Frame;
