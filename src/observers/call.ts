@@ -29,6 +29,8 @@ export interface CallObserver<T> extends Observable<CallState<T>> {
   refetch(): Promise<T>;
   /** Run the call with `params` (the lazy form). */
   call(params?: unknown): Promise<T>;
+  /** `call` for event handlers: returns nothing and never rejects; the outcome is in the state. */
+  mutate(params?: unknown): void;
 }
 
 export function createCallObserver<T = unknown>(client: AnyClient, method: string, options: CallObserverOptions = {}): CallObserver<T> {
@@ -86,5 +88,6 @@ export function createCallObserver<T = unknown>(client: AnyClient, method: strin
     },
     refetch: () => execute(params),
     call: (p) => execute(p),
+    mutate: (p) => void execute(p).catch(() => {}),
   };
 }

@@ -39,6 +39,7 @@ describe('createTetherHooks', () => {
     const create = useRpc('orders.create');
     expectTypeOf(create.call).parameter(0).toEqualTypeOf<{ sku: string; qty: number }>();
     expectTypeOf(create.call).returns.resolves.toEqualTypeOf<{ id: string; total: number }>();
+    expectTypeOf(create.mutate).toEqualTypeOf<(params: { sku: string; qty: number }) => void>();
     expectTypeOf(create.data).toEqualTypeOf<{ id: string; total: number } | undefined>();
     expectTypeOf(useRpc('orders.create', undefined, { timeoutMs: 5000 }).call).parameter(0).toEqualTypeOf<{ sku: string; qty: number }>();
   });

@@ -29,6 +29,8 @@ export interface RpcQuery<T> extends CallState<T> {
 export interface RpcCall<P, T> extends CallState<T> {
   /** Run the call (its rejection is also in `error`). */
   call: undefined extends P ? (params?: P) => Promise<T> : (params: P) => Promise<T>;
+  /** Run the call from an event handler: never rejects, so `onClick={() => mutate(x)}` leaves no unhandled rejection. */
+  mutate: undefined extends P ? (params?: P) => void : (params: P) => void;
 }
 
 /** `useRoom`: the room's state and a way to publish to it. */
@@ -84,7 +86,7 @@ export function useRpc(method: string, params?: unknown, options?: RpcOptions): 
   useEffect(() => {
     o.setParams(params);
   }, [o, params]);
-  return { ...useObserved(o), refetch: o.refetch, call: o.call };
+  return { ...useObserved(o), refetch: o.refetch, call: o.call, mutate: o.mutate };
 }
 
 export function useNotification(filter?: NotificationFilter, handler?: (n: NotificationEvent) => void): NotificationEvent[] {

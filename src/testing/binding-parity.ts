@@ -30,6 +30,7 @@ export interface Values {
     status: CallStatus;
     /** Lazy form only. */
     call?: (params?: unknown) => Promise<unknown>;
+    mutate?: (params?: unknown) => void;
     /** Automatic form only. */
     refetch?: () => Promise<unknown>;
   };
@@ -182,6 +183,36 @@ export const behaviours: Behaviour[] = [
       await expect(created).resolves.toEqual({ id: 'o1', sku: 'a' });
       expect(view.current()).toMatchObject({ status: 'success', data: { id: 'o1', sku: 'a' } });
       expect(gw.sent('orders.create').map((f) => f.params)).toEqual([{ sku: 'a' }]);
+    },
+  },
+  {
+    name: 'lazy useRpc mutate runs the call, returns nothing, never rejects, and shows the error in the state',
+    async run({ h, binding }) {
+      const gw = h.gateway();
+      gw.method('orders.create', (p) => {
+        if ((p as { qty: number }).qty > 100) throw { code: 409, message: 'Not enough stock' };
+        return { id: 'o1', ...p };
+      });
+      const { client } = h.client({ url: gw.url });
+      const view = binding.mount(client, 'useRpc', ['orders.create']);
+      await binding.tick();
+      const unhandled = vi.fn();
+      process.on('unhandledRejection', unhandled);
+      try {
+        const { mutate } = view.current();
+        let returned: unknown = 'not called';
+        await binding.act(() => void (returned = mutate!({ qty: 500 })));
+        expect(returned).toBeUndefined();
+        await binding.tick();
+        expect(view.current()).toMatchObject({ status: 'error', error: { code: 409, message: 'Not enough stock' } });
+        await binding.act(() => view.current().mutate!({ qty: 1 }));
+        await binding.tick();
+        expect(view.current()).toMatchObject({ status: 'success', data: { id: 'o1', qty: 1 }, error: undefined });
+        await binding.tick(10);
+        expect(unhandled).not.toHaveBeenCalled();
+      } finally {
+        process.off('unhandledRejection', unhandled);
+      }
     },
   },
   {

@@ -41,6 +41,7 @@ describe('createTetherComposables', () => {
     const r = useRpc('orders.create');
     expectTypeOf(r.call).parameter(0).toEqualTypeOf<{ sku: string; qty: number }>();
     expectTypeOf(r.call).returns.resolves.toEqualTypeOf<Order>();
+    expectTypeOf(r.mutate).toEqualTypeOf<(params: { sku: string; qty: number }) => void>();
     expectTypeOf(r.data.value).toEqualTypeOf<Order | undefined>();
     expectTypeOf(r).not.toHaveProperty('refetch');
     expectTypeOf(useRpc('ping').call()).resolves.toEqualTypeOf<'pong'>(); // params that may be undefined may be left out

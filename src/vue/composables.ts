@@ -40,6 +40,8 @@ export interface RpcQuery<T> extends RpcRefs<T> {
 export interface RpcCall<P, T> extends RpcRefs<T> {
   /** Run the call (its rejection is also in `error`). */
   call: undefined extends P ? (params?: P) => Promise<T> : (params: P) => Promise<T>;
+  /** Run the call from an event handler: never rejects, so `@click="mutate(x)"` leaves no unhandled rejection. */
+  mutate: undefined extends P ? (params?: P) => void : (params: P) => void;
 }
 
 /** `useRoom`: the room's state as refs, and a way to publish to it. */
@@ -89,7 +91,7 @@ export function useRpc<T = unknown>(method: string, params: MaybeRefOrGetter<unk
 export function useRpc(method: string, params?: MaybeRefOrGetter<unknown>, options?: RpcOptions) {
   const o = createCallObserver(useClient(), method, { ...options, params: toValue(params) });
   const refs = refsOf(observe(o), ['data', 'error', 'status']);
-  if (params === undefined) return { ...refs, call: o.call };
+  if (params === undefined) return { ...refs, call: o.call, mutate: o.mutate };
   watch(() => toValue(params), (p) => o.setParams(p), { deep: true });
   return { ...refs, refetch: o.refetch };
 }
