@@ -34,6 +34,15 @@ module.exports = {
       to: { pathNot: ['^src/(core|protocol)/', npm('nanoid', 'mitt')] },
     },
     {
+      name: 'shared-builds-on-the-core-only',
+      comment:
+        'Rule 1 for tether-rpc/shared: the multi-tab entry is the core plus tabs, so it may use the core, ' +
+        'the protocol and the same runtime dependencies, and nothing else (no framework, no Node, no zod).',
+      severity: 'error',
+      from: { path: '^src/shared/', pathNot: TEST },
+      to: { pathNot: ['^src/(shared|core|protocol)/', npm('nanoid', 'mitt')] },
+    },
+    {
       name: 'protocol-imports-zod-only',
       comment: 'Rule 2: the protocol is shared by client and server, so it can lean on neither.',
       severity: 'error',
