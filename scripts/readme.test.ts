@@ -20,6 +20,7 @@ const world: Record<string, string> = {
   getToken: 'declare const getToken: () => Promise<string>;',
   render: 'declare const render: (...args: unknown[]) => void;',
   refetchGameState: 'declare const refetchGameState: () => void;',
+  playSound: 'declare const playSound: (...args: unknown[]) => void;',
   currentRoom: "declare const currentRoom: import('vue').Ref<string>;",
   App: "declare const App: import('vue').Component;",
   client: "declare const client: import('tether-rpc').Client<typeof import('./contract.ts').contract>;",
