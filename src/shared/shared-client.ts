@@ -102,6 +102,8 @@ export function createSharedClient<const C extends Contract = Contract>(options:
     be('follower');
     queue();
     watch();
+    // A hub that is running already beats only once a second: ask it now who it is.
+    bus.send({ t: 'probe' });
   }
 
   /** Wait in line for the lead (or take it at once, where there are no locks to wait on). */
