@@ -6,18 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/codes.ts';
 import { advance, harness } from '../testing/harness.ts';
 import { fakeEnvironment } from '../testing/fake-environment.ts';
-import { jwt } from '../testing/jwt.ts';
+import { tokenFor, userOf } from '../testing/jwt.ts';
 import { createClient } from './client.ts';
 import { ClosedError, RpcError } from './errors.ts';
 
 const h = harness();
-const future = Math.floor(new Date('2027-01-01').getTime() / 1000);
-const tokenOf = (sub: string) => jwt({ sub, exp: future });
-/** The fake gateway reads the JWT's `sub` (it verifies nothing); opaque tokens name their user. */
-const users = (token: string) => {
-  const [, body] = token.split('.');
-  return body ? (JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string }).sub : token;
-};
+const users = userOf;
+const tokenOf = tokenFor;
 const [ALICE, BOB] = [tokenOf('alice'), tokenOf('bob')];
 
 describe('reconnect()', () => {

@@ -7,20 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { advance, harness } from '../testing/harness.ts';
 import { fakeBrowser } from '../testing/fake-browser.ts';
 import { fakeEnvironment } from '../testing/fake-environment.ts';
-import { jwt } from '../testing/jwt.ts';
+import { tokenFor, userOf } from '../testing/jwt.ts';
 import type { SharedClient } from './types.ts';
 import { createSharedClient } from './shared-client.ts';
 
 const h = harness();
-const future = Math.floor(new Date('2027-01-01').getTime() / 1000);
-const tokenOf = (sub: string) => jwt({ sub, exp: future });
-const subOf = (token: string) => {
-  const [, body] = token.split('.');
-  return body ? (JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string }).sub : undefined;
-};
+const tokenOf = tokenFor;
 
 function setup() {
-  const gw = h.gateway({ authorize: subOf });
+  const gw = h.gateway({ authorize: userOf });
   const browser = fakeBrowser();
   const clients: SharedClient[] = [];
   const open = (user: string, parts = true, token = tokenOf(user)) => {
