@@ -43,10 +43,20 @@ const LIMIT = 200;
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 export const clock = (at: number) => new Date(at).toTimeString().slice(0, 8);
 
-/** "reconnecting: Connection lost (1006), next try in 1.2 s". */
+/** What a close code without a reason means (the browser gives 1006 when the server just vanished). */
+const CLOSES: Record<number, string> = {
+  1000: 'closed',
+  1001: 'going away',
+  1006: 'connection dropped',
+  1011: 'server error',
+  1012: 'server restarting',
+};
+
+/** "reconnecting: connection dropped (1006), next try in 1.2 s". */
 function stateText(to: string, s: ClientSnapshot, now: number): string {
   if (to === 'connected') return `connected as ${s.user}`;
-  const why = s.reason ? `: ${s.reason}${s.code ? ` (${s.code})` : ''}` : '';
+  const reason = s.reason || (s.code ? (CLOSES[s.code] ?? 'closed') : '');
+  const why = reason ? `: ${reason}${s.code ? ` (${s.code})` : ''}` : '';
   const next = to === 'reconnecting' && s.nextRetryAt ? `, next try in ${seconds(Math.max(0, s.nextRetryAt - now))}` : '';
   return `${to}${why}${next}`;
 }
@@ -62,39 +72,56 @@ export function createTimeline(client: Observed, now: () => number = Date.now): 
   let entries: Entry[] = [];
   let next = 1;
   const listeners = new Set<() => void>();
-  const changed = () => listeners.forEach((f) => f());
+  const notify = () => listeners.forEach((f) => f());
 
   const add = (kind: EntryKind, text: string, steps?: string[]): Entry => {
     const entry: Entry = { id: next++, at: now(), kind, text, ...(steps ? { steps } : {}) };
     entries = [entry, ...entries].slice(0, LIMIT);
-    changed();
+    notify();
     return entry;
   };
   /** Calls not settled yet: their entry's id, and whether they are on the wire. */
   const pending = new Map<number, { sent: boolean }>();
   const step = (id: number, text: string) => {
     entries = entries.map((e) => (e.id === id ? { ...e, steps: [...(e.steps ?? []), text] } : e));
-    changed();
+    notify();
   };
 
   const live = () => client.getSnapshot().state === 'connected';
   /** When the connection now up came up: a notification published before it was replayed. */
   let connectedAt = live() ? now() : Infinity;
+
+  let state = client.getSnapshot().state;
   let sharing = client.getSnapshot().sharing;
 
+  /**
+   * From the snapshot rather than the `state` event: a tab that joins a shared connection
+   * already up gets the group's snapshot, but no event for a change it did not see.
+   */
+  function changed(s: ClientSnapshot) {
+    const to = s.state;
+    connectedAt = to === 'connected' ? now() : Infinity;
+    if (SHOWN.has(to)) add('state', stateText(to, s, now()));
+    pending.forEach((call, id) => {
+      if (to === 'connected') {
+        step(id, call.sent ? 'sent again after reconnect (same id)' : 'sent after reconnect');
+        call.sent = true;
+      } else if (call.sent && SHOWN.has(to)) {
+        step(id, 'waiting: connection lost');
+      }
+    });
+  }
+
   const off = [
-    client.on('state', ({ to }) => {
-      if (to === 'connected') connectedAt = now();
-      else connectedAt = Infinity;
-      if (SHOWN.has(to)) add('state', stateText(to, client.getSnapshot(), now()));
-      pending.forEach((call, id) => {
-        if (to === 'connected') {
-          step(id, call.sent ? 'sent again after reconnect (same id)' : 'sent after reconnect');
-          call.sent = true;
-        } else if (call.sent && SHOWN.has(to)) {
-          step(id, 'waiting: connection lost');
-        }
-      });
+    client.subscribe(() => {
+      const s = client.getSnapshot();
+      if (s.state !== state) {
+        state = s.state;
+        changed(s);
+      }
+      if (s.sharing === sharing) return;
+      sharing = s.sharing;
+      if (sharing) add('tab', sharing === 'leader' ? 'this tab now holds the shared connection' : sharing === 'follower' ? 'this tab now uses another tab’s connection' : 'the connection lives in a shared worker');
     }),
     client.on('notification', (n) => {
       // Server and page clocks are the same machine's in the demo; elsewhere a skew could mislabel one.
@@ -105,12 +132,6 @@ export function createTimeline(client: Observed, now: () => number = Date.now): 
     client.on('gap', ({ stream }) =>
       add('gap', stream === 'user' ? 'gap: some of your notifications could not be replayed' : 'gap: some broadcasts could not be replayed'),
     ),
-    client.subscribe(() => {
-      const s = client.getSnapshot().sharing;
-      if (s === sharing) return;
-      sharing = s;
-      if (s) add('tab', s === 'leader' ? 'this tab now holds the shared connection' : s === 'follower' ? 'this tab now uses another tab’s connection' : 'the connection lives in a shared worker');
-    }),
   ];
 
   return {
