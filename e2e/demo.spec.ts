@@ -117,6 +117,11 @@ for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
       await page.getByTestId('broadcast').click();
       await expect(page.getByTestId('banner')).toContainText('Notice #2 to everyone');
       await expect(timeline.locator('li[data-kind=broadcast]', { hasText: 'Notice #2' })).toHaveCount(1);
+      // The banner lines up with the cards below it (it used to stick out past them on both sides).
+      const banner = (await page.getByTestId('banner').boundingBox())!;
+      const cards = await page.locator('main > section').evaluateAll((all) => all.map((el) => el.getBoundingClientRect()).map((r) => [r.left, r.right]));
+      expect(Math.abs(banner.x - Math.min(...cards.map(([l]) => l!)))).toBeLessThan(1);
+      expect(Math.abs(banner.x + banner.width - Math.max(...cards.map(([, r]) => r!)))).toBeLessThan(1);
       // The strip: every experiment, and "another user" opens this page as someone else.
       await expect(page.getByTestId('try-this').locator('> div')).toHaveCount(5);
       await expect(page.getByTestId('try-user').locator('a')).toHaveAttribute('href', `${base}${demoPath[kind]}?user=bob`);

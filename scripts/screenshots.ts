@@ -47,6 +47,7 @@ async function tour(browser: Browser, base: string, port: number, kind: keyof ty
     await kill(server);
     await expect(page.getByTestId('state')).toHaveAttribute('data-state', 'reconnecting', { timeout: 10_000 });
     await page.getByTestId('call').click();
+    // Not "1 queued": the chat message's publish may still have been on its way, and waits to be resent too.
     await expect(page.getByTestId('retry')).toContainText('queued');
     server = await start(port);
     await expect(page.getByTestId('result')).toContainText('"total"', { timeout: 20_000 });
