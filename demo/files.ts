@@ -1,7 +1,8 @@
 /**
  * The demo's HTTP side for `npm start`: the plain demo page (`/`), its stylesheet, the
- * browser bundle and the demo's contract it imports, and the React and Vue demos (`/react/`,
- * `/vue/`, built by Vite into `dist/demo/`). Files are read from the repository; everything
+ * browser bundle and what else it imports (contract, kit and shared connection, built by
+ * demo/build-plain.mjs), and the React and Vue demos (`/react/`, `/vue/`, built by Vite into
+ * `dist/demo/`). Files are read from the repository; everything
  * but the plain page needs `npm run build` first (npm start runs it). Development tokens
  * (`/dev/token`) come from the development server in front of this.
  */
@@ -15,6 +16,8 @@ const files: Record<string, [path: string, type: string]> = {
   '/tether.js': ['dist/tether.js', 'text/javascript; charset=utf-8'],
   '/tether.js.map': ['dist/tether.js.map', 'application/json'],
   '/contract.js': ['dist/demo/contract.js', 'text/javascript; charset=utf-8'],
+  '/kit.js': ['dist/demo/kit.js', 'text/javascript; charset=utf-8'],
+  '/shared.js': ['dist/demo/shared.js', 'text/javascript; charset=utf-8'],
   '/demo.css': ['demo/shared/demo.css', 'text/css; charset=utf-8'],
   '/react/': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],
   '/react/index.html': ['dist/demo/react/index.html', 'text/html; charset=utf-8'],

@@ -45,6 +45,17 @@ export function demoMethods() {
     'demo.crash': () => {
       throw new Error('Something broke in the handler');
     },
+    // The pages' publish buttons. Without data on purpose: the pages must show such notifications as they are.
+    // Later ones go out after the answer, so a page can reload or go offline while they are published.
+    'demo.publish': ({ message, everyone, count = 1, everyMs = 0 }, ctx) => {
+      const one = (i: number) => {
+        const text = count > 1 ? `${message} (${i} of ${count})` : message;
+        return everyone ? ctx.broadcast('demo.notice', undefined, text) : ctx.notify(ctx.user, 'demo.hello', undefined, text);
+      };
+      // The call is answered by then: a publish that fails later (the broker went away) has no one to tell.
+      for (let i = 2; i <= count; i++) setTimeout(() => void one(i).catch(() => {}), (i - 1) * everyMs);
+      return one(1).then(() => ({ count }));
+    },
     'demo.slow': ({ ms }, ctx) =>
       new Promise((resolve, reject) => {
         const t = setTimeout(() => resolve({ waited: ms }), ms);

@@ -22,7 +22,7 @@ export default defineConfig(({ mode }) => {
     resolve: {
       alias: [
         { find: /^tether-rpc$/, replacement: src('core/index.ts') },
-        { find: /^tether-rpc\/(protocol|observers|react|vue)$/, replacement: src('$1/index.ts') },
+        { find: /^tether-rpc\/(protocol|observers|react|vue|shared)$/, replacement: src('$1/index.ts') },
       ],
     },
     // The demo is an app: the production build of React and Vue, whatever mode names the app.

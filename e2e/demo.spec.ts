@@ -2,7 +2,7 @@
  * The three demo pages (plain, React, Vue) against the real system (`npm start` with Redis,
  * one per worker, see `fixtures.ts`): the same specs for each page.
  */
-import { call, expect, join, shot, test, uid, type DemoKind } from './fixtures.ts';
+import { call, demoPath, expect, join, shot, test, uid, type DemoKind } from './fixtures.ts';
 
 
 for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
@@ -96,6 +96,90 @@ for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
         await expect(p3.getByTestId('messages')).not.toContainText(after);
       } finally {
         await Promise.all(contexts.map((c) => c.close()));
+      }
+    });
+
+    test('the publish buttons: a notification without data shows no "null", and the timeline tells the call and what arrived', async ({ page, openDemo, publish, base }, testInfo) => {
+      const user = `p-${uid()}`;
+      await openDemo(page, kind, user);
+      const list = page.getByTestId('notifications');
+      const timeline = page.getByTestId('timeline');
+      await page.getByTestId('publish').click();
+      await expect(list.locator('li', { hasText: 'Hello #1 from the publish button' })).toHaveCount(1);
+      await expect(timeline.locator('li[data-kind=call]', { hasText: 'demo.publish' })).toContainText(/sent → answered in \d/);
+      await expect(timeline.locator('li[data-kind=notification]', { hasText: 'Hello #1' })).toHaveCount(1);
+      // One from the publish API too, without data or message.
+      await publish({ user, type: 'bare' });
+      await expect(list.locator('li', { hasText: 'bare' })).toHaveCount(1);
+      await expect(list).not.toContainText('null');
+      await expect(timeline.locator('li[data-kind=state]').first()).toContainText(`connected as ${user}`);
+
+      await page.getByTestId('broadcast').click();
+      await expect(page.getByTestId('banner')).toContainText('Notice #2 to everyone');
+      await expect(timeline.locator('li[data-kind=broadcast]', { hasText: 'Notice #2' })).toHaveCount(1);
+      // The banner lines up with the cards below it (it used to stick out past them on both sides).
+      const banner = (await page.getByTestId('banner').boundingBox())!;
+      const cards = await page.locator('main > section').evaluateAll((all) => all.map((el) => el.getBoundingClientRect()).map((r) => [r.left, r.right]));
+      expect(Math.abs(banner.x - Math.min(...cards.map(([l]) => l!)))).toBeLessThan(1);
+      expect(Math.abs(banner.x + banner.width - Math.max(...cards.map(([, r]) => r!)))).toBeLessThan(1);
+      // The strip: every experiment, and "another user" opens this page as someone else.
+      await expect(page.getByTestId('try-this').locator('> div')).toHaveCount(5);
+      await expect(page.getByTestId('try-user').locator('a')).toHaveAttribute('href', `${base}${demoPath[kind]}?user=bob`);
+      await shot(page, testInfo, `${kind}-publish.png`);
+    });
+
+    test('a reload resumes: what was published while the page reloaded arrives once, marked replayed', async ({ page, openDemo, publish }, testInfo) => {
+      const user = `r-${uid()}`;
+      await openDemo(page, kind, user);
+      await publish({ user, type: 'before', message: `before ${user}` });
+      await expect(page.getByTestId('notifications').locator('li', { hasText: 'before' })).toHaveCount(1);
+      // The reloaded page waits for its token until the notification is out: it is published while no page is connected.
+      let published!: () => void;
+      const out = new Promise<void>((resolve) => (published = resolve));
+      await page.route('**/dev/token*', async (route) => {
+        await out;
+        await route.continue();
+      });
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await publish({ user, type: 'during', message: `during ${user}` });
+      published();
+      await expect(page.locator('[data-testid=state][data-state=connected]')).toHaveText(`connected as ${user}`, { timeout: 10_000 });
+      const list = page.getByTestId('notifications');
+      await expect(list.locator('li', { hasText: 'during' })).toHaveCount(1);
+      await expect(page.getByTestId('timeline').locator('li[data-kind=replayed]', { hasText: 'during' })).toHaveCount(1);
+      await page.waitForTimeout(500);
+      await expect(list.locator('li', { hasText: 'during' })).toHaveCount(1);
+      await expect(list.locator('li', { hasText: 'before' })).toHaveCount(0); // delivered before the reload: not again
+      await expect(list).not.toContainText('missed');
+      await shot(page, testInfo, `${kind}-reloaded.png`);
+    });
+
+    test('?share=1: two tabs, one connection; one tab leads, the other follows, both get the notification once', async ({ browser, base }, testInfo) => {
+      const context = await browser.newContext();
+      const connections = async () => ((await (await fetch(`${base}/health`)).json()) as { connections: number }).connections;
+      try {
+        const first = await context.newPage();
+        await first.goto(`${base}${demoPath[kind]}?share=1&user=s-${uid()}`);
+        const user = new URL(first.url()).searchParams.get('user')!;
+        await expect(first.locator('[data-testid=state][data-state=connected]')).toHaveText(`connected as ${user}`, { timeout: 10_000 });
+        await expect(first.getByTestId('sharing')).toHaveAttribute('data-sharing', 'leader');
+        const before = await connections();
+        const second = await context.newPage();
+        await second.goto(first.url());
+        await expect(second.locator('[data-testid=state][data-state=connected]')).toHaveText(`connected as ${user}`, { timeout: 10_000 });
+        await expect(second.getByTestId('sharing')).toHaveAttribute('data-sharing', 'follower');
+        await expect(second.getByTestId('sharing')).toContainText(/^this tab follows · \d+ connections? at the gateway$/, { timeout: 5_000 });
+        await second.waitForTimeout(500);
+        expect(await connections()).toBe(before); // the second tab added no connection
+
+        await second.getByTestId('publish').click();
+        for (const p of [first, second]) {
+          await expect(p.getByTestId('notifications').locator('li', { hasText: 'Hello #1' })).toHaveCount(1);
+        }
+        await expect(second.getByTestId('timeline').locator('li[data-kind=notification]', { hasText: 'Hello #1' })).toHaveCount(1);
+        await shot(second, testInfo, `${kind}-shared.png`);
+      } finally {
+        await context.close();
       }
     });
 

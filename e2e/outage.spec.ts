@@ -86,7 +86,42 @@ for (const kind of ['plain', 'react', 'vue'] as DemoKind[]) {
         expect(await runs(page)).toBe(1);
         await expect(page.getByTestId('messages')).toContainText('during outage', { timeout: 10_000 });
         await expect(page.getByTestId('messages').locator('li', { hasText: 'during outage' })).toHaveCount(1);
+        // The timeline tells the call's story, and why the connection went.
+        const timeline = page.getByTestId('timeline');
+        await expect(timeline.locator('li[data-kind=call]', { hasText: 'orders.create' }).first()).toContainText(
+          /queued \((reconnecting|connecting)\) → sent after reconnect → answered in \d/,
+        );
+        await expect(timeline.locator('li[data-kind=state]', { hasText: /^.*reconnecting: connection dropped \(1006\)/ }).first()).toBeVisible();
         await shot(page, testInfo, `${kind}-gateway-back.png`);
+      } finally {
+        await procs.stop();
+      }
+    });
+
+    test('a server restarted without its streams (embedded broker): one "missed" line, a gap per stream in the timeline', async ({ page }, testInfo) => {
+      test.setTimeout(60_000);
+      const procs = new Processes();
+      try {
+        const port = await freePort();
+        // No Redis: the restarted server's broker is a new one, and cannot replay what the old one held.
+        const env = { PORT: String(port), PREFIX: `e2e-out-${uid()}:`, REDIS_URL: '' };
+        const system = await procs.run('start', env);
+        const user = `u-${uid()}`;
+        await openDemo(page, http(port), kind, user);
+        await page.getByTestId('publish').click();
+        await expect(page.getByTestId('notifications').locator('li', { hasText: 'Hello #1' })).toHaveCount(1);
+
+        await procs.kill(system);
+        await expect(page.getByTestId('state')).toHaveAttribute('data-state', /^(reconnecting|connecting)$/, { timeout: 10_000 });
+        await procs.run('start', env);
+        await expect(page.locator('[data-testid=state][data-state=connected]')).toHaveText(`connected as ${user}`, { timeout: 15_000 });
+        const timeline = page.getByTestId('timeline');
+        await expect(timeline.locator('li[data-kind=gap]', { hasText: 'your notifications' })).toHaveCount(1);
+        await expect(timeline.locator('li[data-kind=gap]', { hasText: 'broadcasts' })).toHaveCount(1);
+        await page.waitForTimeout(500);
+        await expect(page.getByTestId('notifications').locator('li', { hasText: 'missed' })).toHaveCount(1);
+        await expect(page.getByTestId('notifications')).not.toContainText('null');
+        await shot(page, testInfo, `${kind}-gap.png`);
       } finally {
         await procs.stop();
       }

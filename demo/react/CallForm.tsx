@@ -1,6 +1,7 @@
 import { useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { useRpc } from 'tether-rpc/react';
 import { exampleParams, formatError, methods, parseParams } from '../shared/demo.ts';
+import { DEADLINE_MS } from '../shared/demo-settings.ts';
 
 /** Runs the form's call; made again (by `key`) when the method or the deadline changes, since `useRpc` reads them when it mounts. */
 interface Runner {
@@ -35,9 +36,9 @@ function CallResult({ method, timeoutMs, ref }: { method: string; timeoutMs: num
 export function CallForm() {
   const [method, setMethod] = useState(methods[0]!);
   const [params, setParams] = useState(exampleParams(method));
-  const [deadline, setDeadline] = useState('5000');
+  const [deadline, setDeadline] = useState(String(DEADLINE_MS));
   const runner = useRef<Runner>(null);
-  const timeoutMs = Number(deadline) || 5000;
+  const timeoutMs = Number(deadline) || DEADLINE_MS;
   return (
     <section>
       <h2>Call a method</h2>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useClient, useConnectionState } from 'tether-rpc/react';
 import { bannerText, retryLabel, stateLabel } from '../shared/demo.ts';
+import { gatewayConnections, sharingText } from '../shared/demo-settings.ts';
 
 /** Re-renders every second, for the retry countdown. */
 function useNow(): number {
@@ -12,17 +13,31 @@ function useNow(): number {
   return now;
 }
 
-export function Header() {
+/** With sharing on: what this tab is in its group, and the gateway's count of connections (every 2 s). */
+function Sharing({ sharing }: { sharing: string | undefined }) {
+  const [connections, setConnections] = useState<number>();
+  useEffect(() => {
+    const poll = () => void gatewayConnections().then(setConnections);
+    poll();
+    const timer = setInterval(poll, 2000);
+    return () => clearInterval(timer);
+  }, []);
+  return <span className="sharing" id="sharing" data-testid="sharing" data-sharing={sharing}>{sharingText(sharing, connections)}</span>;
+}
+
+export function Header({ share }: { share: boolean }) {
   const snapshot = useConnectionState();
   const now = useNow();
+  const { sharing } = snapshot as { sharing?: string }; // the shared client's snapshot says it
   return (
     <header>
       <div className="title">
         <h1>Tether <span>demo · React</span></h1>
         <nav><a href="/">Plain</a><a href="/react/" aria-current="page">React</a><a href="/vue/">Vue</a></nav>
       </div>
-      <div>
-        <span className="badge" id="state" data-testid="state" data-state={snapshot.state}>{stateLabel(snapshot)}</span>{' '}
+      <div className="status">
+        {share && <Sharing sharing={sharing} />}
+        <span className="badge" id="state" data-testid="state" data-state={snapshot.state}>{stateLabel(snapshot)}</span>
         <span className="muted" id="retry" data-testid="retry">{retryLabel(snapshot, now)}</span>
       </div>
     </header>

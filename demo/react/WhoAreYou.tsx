@@ -14,7 +14,7 @@ export function WhoAreYou({ user, onConnect }: { user: string; onConnect: (user:
         </div>
         <button id="connect" data-testid="connect" onClick={() => onConnect(name)}>Connect</button>
       </div>
-      <p className="muted" id="who" data-testid="who">{signedIn === user ? `Signed in as ${user}.` : `Connecting as ${user}…`}</p>
+      <p className="muted" id="who" data-testid="who">{signedIn ? `Signed in as ${signedIn}.` : `Connecting as ${user}…`}</p>
     </section>
   );
 }

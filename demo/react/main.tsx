@@ -4,14 +4,16 @@ import { createRoot } from 'react-dom/client';
 import { TetherProvider } from 'tether-rpc/react';
 import '../shared/demo.css';
 import { createDemoClient } from '../shared/demo.ts';
+import { demoSettings } from '../shared/demo-settings.ts';
 import { App } from './App.tsx';
 
-const { client, signIn } = createDemoClient();
+const settings = demoSettings(location.search);
+const { client, timeline, signIn } = createDemoClient(settings);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <TetherProvider client={client}>
-      <App signIn={signIn} />
+      <App settings={settings} timeline={timeline} signIn={signIn} />
     </TetherProvider>
   </StrictMode>,
 );

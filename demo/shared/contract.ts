@@ -32,5 +32,15 @@ export const contract = defineContract({
   },
   'demo.fail': { description: 'Always fails with an application error.', params: nothing, result: z.never() },
   'demo.crash': { description: 'Throws an unexpected exception (becomes -32603).', params: nothing, result: z.never() },
+  'demo.publish': {
+    description: 'Publish to the caller (or, with `everyone`, a broadcast) `count` times, `everyMs` apart; answers at once.',
+    params: z.object({
+      message: z.string().check(z.maxLength(200)),
+      everyone: z.optional(z.boolean()),
+      count: z.optional(z.int().check(z.gte(1), z.lte(10))),
+      everyMs: z.optional(z.int().check(z.gte(0), z.lte(5_000))),
+    }),
+    result: z.object({ count: z.number() }),
+  },
   'demo.slow': { description: 'Answers after `ms` milliseconds.', params: z.object({ ms: z.int().check(z.gte(0), z.lte(60_000)) }), result: z.object({ waited: z.number() }) },
 });

@@ -1,10 +1,13 @@
 /**
  * What the React and Vue demos share: one client per page (created outside the framework,
- * signed in as whichever user the "Who are you?" form names) and the formatting the plain
- * page does inline, so all three pages show the same text.
+ * signed in as whichever user the "Who are you?" form names), its timeline, and the
+ * formatting the plain page does inline, so all three pages show the same text.
  */
-import { createClient, RpcError, type ClientSnapshot } from 'tether-rpc';
+import { createClient, RpcError, type Client, type ClientSnapshot } from 'tether-rpc';
+import { createSharedClient } from 'tether-rpc/shared';
 import { contract } from './contract.ts';
+import { DEADLINE_MS, dataLine, demoHref, devToken, type DemoSettings } from './demo-settings.ts';
+import { createTimeline } from './timeline.ts';
 
 declare global {
   interface Window {
@@ -13,21 +16,39 @@ declare global {
   }
 }
 
-/** The client, and `signIn(user)`: reconnect as `user` with a fresh development token. */
-export function createDemoClient(initialUser = 'alice') {
-  let user = initialUser;
-  const client = createClient({
+/**
+ * The client, its timeline, and `signIn(user)`: reconnect as `user` with a fresh development
+ * token. Positions are kept in `sessionStorage`, so a reload resumes where the page was.
+ */
+export function createDemoClient(settings: DemoSettings) {
+  let user = settings.user;
+  const options = {
     url: location.origin.replace(/^http/, 'ws'),
-    token: async () => (await (await fetch(`/dev/token?user=${encodeURIComponent(user)}`)).json()).token,
+    token: () => devToken(user),
     contract,
-  });
+    callTimeoutMs: DEADLINE_MS,
+    persist: 'session' as const,
+  };
+  // Typed as the plain client: a `SharedClient<C>` with this contract is not assignable to the bindings' `AnyClient`.
+  const raw: Client<typeof contract> = settings.share ? createSharedClient(options) : createClient(options);
+  const timeline = createTimeline(raw);
+  // Every call the page makes (the form, the publish buttons, the bindings' hooks) gets its story told.
+  const call = ((method: string, params?: unknown, opts?: object) => timeline.track(method, raw.call(method, params, opts))) as typeof raw.call;
+  const client: typeof raw = { ...raw, call };
   window.tether = client;
   return {
     client,
+    timeline,
     signIn(next: string) {
-      user = next.trim() || initialUser;
-      client.close();
-      client.connect();
+      user = next.trim() || settings.user;
+      history.replaceState(null, '', demoHref({ ...settings, user }, location.href));
+      if (settings.share) {
+        // Every tab of the group follows this one to the new user's group.
+        void devToken(user).then((jwt) => raw.setToken(jwt));
+      } else {
+        raw.close();
+        raw.connect();
+      }
       return user;
     },
   };
@@ -72,4 +93,4 @@ export function chatLine(data: unknown): { from: string; text: string } {
 
 /** A banner line for a broadcast. */
 export const bannerText = (b: { type: string; message?: string | undefined; data?: unknown }) =>
-  `${b.type}: ${b.message ?? JSON.stringify(b.data ?? '')}`;
+  `${b.type}: ${b.message ?? dataLine(b.data) ?? ''}`;

@@ -1,6 +1,7 @@
 import { defineComponent, h, ref } from 'vue';
 import { useRpc } from 'tether-rpc/vue';
 import { exampleParams, formatError, methods, parseParams } from '../shared/demo.ts';
+import { DEADLINE_MS } from '../shared/demo-settings.ts';
 
 /** The result of the form's call; made again (by `key`) when the method or the deadline changes, since `useRpc` reads them at setup. */
 const CallResult = defineComponent({
@@ -40,11 +41,11 @@ export const CallForm = defineComponent({
   setup() {
     const method = ref(methods[0]!);
     const params = ref(exampleParams(method.value));
-    const deadline = ref('5000');
+    const deadline = ref(String(DEADLINE_MS));
     const result = ref<{ run(text: string): void } | null>(null);
     const value = (e: Event) => (e.target as HTMLInputElement).value;
     return () => {
-      const timeoutMs = Number(deadline.value) || 5000;
+      const timeoutMs = Number(deadline.value) || DEADLINE_MS;
       return h('section', [
         h('h2', 'Call a method'),
         h('label', { for: 'method' }, 'Method'),

@@ -19,7 +19,7 @@ export const WhoAreYou = defineComponent({
           h('button', { id: 'connect', 'data-testid': 'connect', onClick: () => emit('connect', name.value) }, 'Connect'),
         ]),
         h('p', { class: 'muted', id: 'who', 'data-testid': 'who' },
-          snapshot.value.user === props.user ? `Signed in as ${props.user}.` : `Connecting as ${props.user}…`),
+          snapshot.value.user ? `Signed in as ${snapshot.value.user}.` : `Connecting as ${props.user}…`),
       ]);
   },
 });

@@ -3,8 +3,10 @@ import { createApp } from 'vue';
 import { createTether } from 'tether-rpc/vue';
 import '../shared/demo.css';
 import { createDemoClient } from '../shared/demo.ts';
+import { demoSettings } from '../shared/demo-settings.ts';
 import { App } from './App.ts';
 
-const { client, signIn } = createDemoClient();
+const settings = demoSettings(location.search);
+const { client, timeline, signIn } = createDemoClient(settings);
 
-createApp(App, { signIn }).use(createTether(client)).mount('#app');
+createApp(App, { settings, timeline, signIn }).use(createTether(client)).mount('#app');
