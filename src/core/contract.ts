@@ -32,7 +32,8 @@ type Nest<K extends string, V> = K extends `${infer Head}.${infer Rest}`
 type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** `client.api`: `'orders.create'` becomes `api.orders.create(params)`. */
-export type Api<C extends Contract> = Merge<{ [K in keyof C & string]: Nest<K, MethodFn<C[K]>> }[keyof C & string]>;
+/** Any contract's `api` fits a client of `any` contract (`AnyClient`), however its clients are wrapped. */
+export type Api<C extends Contract> = 0 extends 1 & C ? any : Merge<{ [K in keyof C & string]: Nest<K, MethodFn<C[K]>> }[keyof C & string]>;
 
 /** Validate `value`: the schema's output, or an `RpcError` with `code` and the issues as `data.issues`. */
 export async function validate(schema: StandardSchema, value: unknown, code: number, message: string) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { advance, harness } from '../testing/harness.ts';
 import { fakeBrowser } from '../testing/fake-browser.ts';
 import { fakeEnvironment } from '../testing/fake-environment.ts';
-import { tokenFor, userOf } from '../testing/jwt.ts';
+import { jwt, tokenFor, userOf } from '../testing/jwt.ts';
 import type { SharedClient } from './types.ts';
 import { createSharedClient } from './shared-client.ts';
 
@@ -186,6 +186,30 @@ describe('createSharedClient', () => {
     await advance(50);
     for (const { client } of tabs) expect(client.getSnapshot().state).toBe('closed');
     expect(s.gw.live()).toHaveLength(0);
+    s.cleanup();
+  });
+
+  it('after another tab switched the user, a tab whose token is a function still refreshes with it', async () => {
+    const s = setup();
+    let session = tokenFor('ann');
+    const first = s.browser.tab();
+    const a = createSharedClient({ url: s.gw.url, token: () => session, platform: first.platform, environment: fakeEnvironment().env });
+    s.clients.push(a);
+    await advance(50);
+    const b = s.open('ann');
+    await advance(50);
+    expect(a.getSnapshot().sharing).toBe('leader');
+    // The app signs in as bob in tab b; its session now gives bob's tokens to every tab's function.
+    const bobs = [tokenFor('bob'), jwt({ sub: 'bob', exp: Math.floor(Date.parse('2027-06-01') / 1000) })];
+    session = bobs[1]!;
+    b.client.setToken(bobs[0]!);
+    await advance(200);
+    b.tab.hide();
+    await advance(200);
+    expect(a.getSnapshot()).toMatchObject({ sharing: 'leader', state: 'connected', user: 'bob' });
+    s.gw.last.send({ jsonrpc: '2.0', method: 'token.expiring', params: { inMs: 60_000 } });
+    await advance(100);
+    expect(s.gw.sent('auth.refresh').at(-1)?.params).toEqual({ token: bobs[1] });
     s.cleanup();
   });
 });

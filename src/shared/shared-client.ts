@@ -40,6 +40,8 @@ export function createSharedClient<const C extends Contract = Contract>(options:
   const current = () => lazy(token);
 
   let token = o.token;
+  /** What the app gave this tab (its `setToken` included): a function of the app's keeps refreshing. */
+  let given = o.token;
   let group = '';
   let user: unknown;
   let bus: Bus | undefined;
@@ -68,7 +70,7 @@ export function createSharedClient<const C extends Contract = Contract>(options:
     send: (m) => !!bus && (bus.send(m), true),
     token: () => token,
     setToken(next) {
-      token = next;
+      given = token = next;
       void resolveToken(next, now).then((v) => v && bus?.send({ t: 'token', v }));
     },
     sharing: () => sharing,
@@ -206,7 +208,10 @@ export function createSharedClient<const C extends Contract = Contract>(options:
     }
     if (m.t === 'token') {
       const { sub } = claimsOf(m.v);
-      if (typeof token === 'string' || sub !== user) token = m.v;
+      // Another tab's token replaces a string; a function of the app's is still asked first, and its
+      // token used while it is that user's (so it refreshes), the other tab's otherwise.
+      const app = given;
+      token = typeof app === 'string' ? m.v : async () => ((v) => (claimsOf(v ?? '').sub === sub ? v : m.v))(await lazy(app));
       // Another user's token: every tab moves to that user's group, as it would after a new login.
       if (sub !== user) return switchUser();
     }
