@@ -137,14 +137,14 @@ test.describe('as a consumer of the packed packages', () => {
 
     await sh(app, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
 
-    // What a browser app pulls in: tether-rpc with zod and nanoid, nothing of the server's (react
+    // What a browser app pulls in: tether-rpc with zod, nanoid and mitt, nothing of the server's (react
     // and vue are optional peers: the app's own, when it uses a binding).
     const tree = JSON.parse((await sh(app, 'npm', ['ls', '--omit=dev', '--all', '--json'])).stdout) as {
       dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
     };
     const installed = JSON.parse(readFileSync(join(app, 'node_modules/tether-rpc/package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
     const runtime = Object.keys(tree.dependencies['tether-rpc']!.dependencies ?? {}).filter((d) => !(d in installed.peerDependencies));
-    expect(runtime.sort()).toEqual(['nanoid', 'zod']);
+    expect(runtime.sort()).toEqual(['mitt', 'nanoid', 'zod']);
 
     await sh(app, 'npx', ['tsc', '--noEmit']);
     const gatewayPort = await freePort();
