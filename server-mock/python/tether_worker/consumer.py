@@ -86,6 +86,10 @@ class Consumer:
         self.in_flight: Dict[Slot, asyncio.Task] = {}
         self.rescued = 0
         self._answer = redis.register_script(scripts.ANSWER)
+        # Blocking reads on a connection of their own, so that `stop` can end one at once with
+        # CLIENT UNBLOCK (it returns as if it timed out: nothing delivered is lost).
+        self._reader = Redis(connection_pool=redis.connection_pool, single_connection_client=True)
+        self._reader_id: Optional[int] = None
         self._stopping = asyncio.Event()
         self._loop_task: Optional[asyncio.Task] = None
         self._refresh_task: Optional[asyncio.Task] = None
@@ -248,8 +252,12 @@ class Consumer:
                     done, _ = await asyncio.wait(waits, timeout=max(0.0, (next_rescue - now_ms()) / 1000), return_when=asyncio.FIRST_COMPLETED)
                     waits[-1].cancel()
                     continue
+                if self._reader_id is None:
+                    self._reader_id = int(await self._reader.client_id())
+                if self._stopping.is_set():
+                    break
                 block = int(min(READ_BLOCK_MAX_MS, max(10, next_rescue - now_ms())))
-                read = await self.redis.xreadgroup(GROUP, self.name, {s: ">" for s in self.streams}, count=free, block=block)
+                read = await self._reader.xreadgroup(GROUP, self.name, {s: ">" for s in self.streams}, count=free, block=block)
                 # Taken even when stopping meanwhile: delivered to this worker means answered by it.
                 for stream, entries in read or []:
                     for entry_id, fields in entries:
@@ -267,7 +275,8 @@ class Consumer:
                 self.log.warning("consumer %s: %s", self.name, error)
                 await self._sleep_unless_stopping(0.2 + random.random() * 0.8)
             except Exception as error:
-                # Redis went away: the client reconnects on the next command.
+                # Redis went away: the client reconnects on the next command (a new CLIENT ID).
+                self._reader_id = None
                 self.log.warning("consumer %s: %s", self.name, error)
                 await self._sleep_unless_stopping(0.2 + random.random() * 0.8)
 
@@ -281,7 +290,17 @@ class Consumer:
         are refreshed meanwhile)."""
         self._stopping.set()
         if self._loop_task:
+            # Repeated: the UNBLOCK may overtake the read it is meant for.
+            give_up = time.monotonic() + 2
+            while not self._loop_task.done() and time.monotonic() < give_up:
+                if self._reader_id is not None:
+                    try:
+                        await self.redis.client_unblock(self._reader_id)
+                    except Exception:
+                        pass
+                await asyncio.wait([self._loop_task], timeout=0.05)
             await self._loop_task
+            await self._reader.close()
         while self.in_flight:
             await asyncio.gather(*list(self.in_flight.values()), return_exceptions=True)
         if self._refresh_task:
