@@ -4,7 +4,7 @@
  * skipped locally, saying exactly what is missing and how to install it, and fails on CI
  * (CI=true), where .ci/run installs it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -46,4 +46,36 @@ export function describePythonModule(module: string): unknown {
   const out = spawnSync(python, ['-m', 'tether_worker', '--describe', module], { cwd: pythonRoot, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`python -m tether_worker --describe ${module} failed:\n${out.stderr}`);
   return JSON.parse(out.stdout) as unknown;
+}
+
+/** `python -m tether_worker <module>` as a child process, resolved once its log says it is running. */
+export async function runPythonWorker(module: string, env: Record<string, string>): Promise<ChildProcess & { output: () => string }> {
+  const child = spawn(python, ['-m', 'tether_worker', module], { cwd: pythonRoot, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  pythonChildren.add(child);
+  child.on('exit', () => pythonChildren.delete(child));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Python worker did not start:\n${out}`)), 15_000);
+    const read = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('worker running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Python worker exited with ${code}:\n${out}`));
+    });
+  });
+  return Object.assign(child, { output: () => out });
+}
+
+const pythonChildren = new Set<ChildProcess>();
+
+/** SIGKILL every Python worker still running. */
+export async function stopPythonWorkers() {
+  await Promise.all([...pythonChildren].map((c) => new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.kill('SIGKILL')))));
 }
