@@ -30,20 +30,20 @@ export interface Methods {
   "demo.where": {
     params: {};
     result: {
-      worker: string;
       gateway: string;
+      worker: string;
     };
   };
   "orders.create": {
     params: {
-      sku: string;
-      qty: number;
       delayMs?: number;
+      qty: number;
+      sku: string;
     };
     result: {
       id: string;
-      sku: string;
       qty: number;
+      sku: string;
       total: number;
       user: string;
     };
@@ -54,8 +54,8 @@ export interface Methods {
     };
     result: {
       id: string;
-      sku: string;
       qty: number;
+      sku: string;
       total: number;
       user: string;
     };
@@ -64,8 +64,8 @@ export interface Methods {
     params: {};
     result: {
       id: string;
-      sku: string;
       qty: number;
+      sku: string;
       total: number;
       user: string;
     }[];
@@ -81,9 +81,9 @@ export interface Methods {
       include_completed?: boolean;
     };
     result: {
-      total: number;
       completed: number;
       pending: number;
+      total: number;
     };
   };
 }
@@ -97,47 +97,47 @@ const schema = <T>(json: object) => z.fromJSONSchema({ ...json, $defs } as Param
 export const contract = defineContract({
   "demo.crash": {
     description: "Throws an unexpected exception (becomes -32603).",
-    params: schema<Methods["demo.crash"]['params']>({"type":"object","properties":{}}).optional(),
+    params: schema<Methods["demo.crash"]['params']>({"properties":{},"type":"object"}).optional(),
     result: schema<Methods["demo.crash"]['result']>({"not":{}}),
   },
   "demo.fail": {
     description: "Always fails with an application error.",
-    params: schema<Methods["demo.fail"]['params']>({"type":"object","properties":{}}).optional(),
+    params: schema<Methods["demo.fail"]['params']>({"properties":{},"type":"object"}).optional(),
     result: schema<Methods["demo.fail"]['result']>({"not":{}}),
   },
   "demo.slow": {
     description: "Answers after `ms` milliseconds.",
-    params: schema<Methods["demo.slow"]['params']>({"type":"object","properties":{"ms":{"type":"integer","minimum":0,"maximum":60000}},"required":["ms"]}),
-    result: schema<Methods["demo.slow"]['result']>({"type":"object","properties":{"waited":{"type":"number"}},"required":["waited"],"additionalProperties":false}),
+    params: schema<Methods["demo.slow"]['params']>({"properties":{"ms":{"maximum":60000,"minimum":0,"type":"integer"}},"required":["ms"],"type":"object"}),
+    result: schema<Methods["demo.slow"]['result']>({"additionalProperties":false,"properties":{"waited":{"type":"number"}},"required":["waited"],"type":"object"}),
   },
   "demo.where": {
     description: "Which worker and gateway served the call.",
-    params: schema<Methods["demo.where"]['params']>({"type":"object","properties":{}}).optional(),
-    result: schema<Methods["demo.where"]['result']>({"type":"object","properties":{"worker":{"type":"string"},"gateway":{"type":"string"}},"required":["worker","gateway"],"additionalProperties":false}),
+    params: schema<Methods["demo.where"]['params']>({"properties":{},"type":"object"}).optional(),
+    result: schema<Methods["demo.where"]['result']>({"additionalProperties":false,"properties":{"gateway":{"type":"string"},"worker":{"type":"string"}},"required":["worker","gateway"],"type":"object"}),
   },
   "orders.create": {
     description: "Create an order; notifies the caller when it is created.",
-    params: schema<Methods["orders.create"]['params']>({"type":"object","properties":{"sku":{"type":"string","minLength":1},"qty":{"type":"integer","exclusiveMinimum":0,"maximum":100},"delayMs":{"type":"integer","minimum":0,"maximum":10000}},"required":["sku","qty"]}),
-    result: schema<Methods["orders.create"]['result']>({"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"additionalProperties":false}),
+    params: schema<Methods["orders.create"]['params']>({"properties":{"delayMs":{"maximum":10000,"minimum":0,"type":"integer"},"qty":{"exclusiveMinimum":0,"maximum":100,"type":"integer"},"sku":{"minLength":1,"type":"string"}},"required":["sku","qty"],"type":"object"}),
+    result: schema<Methods["orders.create"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
   },
   "orders.get": {
     description: "One of the caller’s orders.",
-    params: schema<Methods["orders.get"]['params']>({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}),
-    result: schema<Methods["orders.get"]['result']>({"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"additionalProperties":false}),
+    params: schema<Methods["orders.get"]['params']>({"properties":{"id":{"type":"string"}},"required":["id"],"type":"object"}),
+    result: schema<Methods["orders.get"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
   },
   "orders.list": {
     description: "The caller's orders.",
-    params: schema<Methods["orders.list"]['params']>({"type":"object","properties":{}}).optional(),
-    result: schema<Methods["orders.list"]['result']>({"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"additionalProperties":false}}),
+    params: schema<Methods["orders.list"]['params']>({"properties":{},"type":"object"}).optional(),
+    result: schema<Methods["orders.list"]['result']>({"items":{"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"},"type":"array"}),
   },
   "orders.runs": {
     description: "How many times orders.create ran in this worker (tests use it).",
-    params: schema<Methods["orders.runs"]['params']>({"type":"object","properties":{}}).optional(),
-    result: schema<Methods["orders.runs"]['result']>({"type":"object","properties":{"runs":{"type":"number"}},"required":["runs"],"additionalProperties":false}),
+    params: schema<Methods["orders.runs"]['params']>({"properties":{},"type":"object"}).optional(),
+    result: schema<Methods["orders.runs"]['result']>({"additionalProperties":false,"properties":{"runs":{"type":"number"}},"required":["runs"],"type":"object"}),
   },
   "tasks.get_stats": {
     description: "Counts of tasks.",
-    params: schema<Methods["tasks.get_stats"]['params']>({"type":"object","properties":{"include_completed":{"default":true,"type":"boolean"}}}).optional(),
-    result: schema<Methods["tasks.get_stats"]['result']>({"type":"object","properties":{"total":{"type":"number"},"completed":{"type":"number"},"pending":{"type":"number"}},"required":["total","completed","pending"],"additionalProperties":false}),
+    params: schema<Methods["tasks.get_stats"]['params']>({"properties":{"include_completed":{"default":true,"type":"boolean"}},"type":"object"}).optional(),
+    result: schema<Methods["tasks.get_stats"]['result']>({"additionalProperties":false,"properties":{"completed":{"type":"number"},"pending":{"type":"number"},"total":{"type":"number"}},"required":["total","completed","pending"],"type":"object"}),
   },
 });

@@ -41,6 +41,13 @@ function rewriteRefs(value: Json, rename: (name: string) => string): Json {
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
+/** Deep copy with sorted keys: the same schemas give the same module whichever way they were serialized. */
+function sortKeys(value: Json): Json {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k]!)]));
+}
+
 /**
  * Deep copy without the titles of properties: Pydantic titles every field ("Sku"), which would
  * make a type alias of each; models and enums keep theirs, which name their types.
@@ -80,7 +87,7 @@ export function hoist(methods: Record<string, MethodDescription>) {
   };
   const place = (schema: unknown): Json => {
     if (!isObject(schema)) return schema === undefined ? {} : (schema as Json);
-    const { $defs, definitions, $schema: _draft, ...rest } = untitleProperties(schema as Json) as JsonObject;
+    const { $defs, definitions, $schema: _draft, ...rest } = untitleProperties(sortKeys(schema as Json)) as JsonObject;
     const local = { ...(isObject(definitions) ? definitions : {}), ...(isObject($defs) ? $defs : {}) };
     // Names are settled before contents are compared: a definition may refer to one renamed after it.
     const names = new Map<string, string>();

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { demoMethods } from '../../demo/methods.ts';
-import { describePythonModule } from '../python/testing.ts';
+import { describePythonModule } from '../python/processes.ts';
 import { describeMethods } from '../worker/worker.ts';
 import { generateContract } from './generate.ts';
 

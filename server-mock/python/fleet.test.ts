@@ -149,8 +149,10 @@ await describeWithRedis('mixed fleet on Redis', () => {
       await pythonWorker('py-3', { MAX_DELIVERIES: '2' });
       expect(await answer).toMatchObject({ code: -32603, message: 'Call failed after 2 deliveries' });
       expect(await ranBy(id)).toEqual(['py-1', 'node-2']);
-      const [[, fields]] = (await redis.xrange(`${prefix}rpc:dead`, '-', '+')) as [string, string[]][];
-      expect(JSON.parse(fields![fields!.indexOf('payload') + 1]!)).toMatchObject({ id, method: 'fleet.work' });
+      const dead = await redis.xrange(`${prefix}rpc:dead`, '-', '+');
+      expect(dead).toHaveLength(1);
+      const fields = dead[0]![1];
+      expect(JSON.parse(fields[fields.indexOf('payload') + 1]!)).toMatchObject({ id, method: 'fleet.work' });
     }, 60_000);
 
     it('SIGTERM: the Python worker finishes the call it runs, answers it, and exits 0', async () => {
