@@ -30,20 +30,20 @@ export interface Methods {
   "demo.where": {
     params: {};
     result: {
-      gateway: string;
       worker: string;
+      gateway: string;
     };
   };
   "orders.create": {
     params: {
-      delayMs?: number;
-      qty: number;
       sku: string;
+      qty: number;
+      delayMs?: number;
     };
     result: {
       id: string;
-      qty: number;
       sku: string;
+      qty: number;
       total: number;
       user: string;
     };
@@ -54,8 +54,8 @@ export interface Methods {
     };
     result: {
       id: string;
-      qty: number;
       sku: string;
+      qty: number;
       total: number;
       user: string;
     };
@@ -64,8 +64,8 @@ export interface Methods {
     params: {};
     result: {
       id: string;
-      qty: number;
       sku: string;
+      qty: number;
       total: number;
       user: string;
     }[];
@@ -81,9 +81,9 @@ export interface Methods {
       include_completed?: boolean;
     };
     result: {
+      total: number;
       completed: number;
       pending: number;
-      total: number;
     };
   };
 }
@@ -113,22 +113,22 @@ export const contract = defineContract({
   "demo.where": {
     description: "Which worker and gateway served the call.",
     params: schema<Methods["demo.where"]['params']>({"properties":{},"type":"object"}).optional(),
-    result: schema<Methods["demo.where"]['result']>({"additionalProperties":false,"properties":{"gateway":{"type":"string"},"worker":{"type":"string"}},"required":["worker","gateway"],"type":"object"}),
+    result: schema<Methods["demo.where"]['result']>({"additionalProperties":false,"properties":{"worker":{"type":"string"},"gateway":{"type":"string"}},"required":["worker","gateway"],"type":"object"}),
   },
   "orders.create": {
     description: "Create an order; notifies the caller when it is created.",
-    params: schema<Methods["orders.create"]['params']>({"properties":{"delayMs":{"maximum":10000,"minimum":0,"type":"integer"},"qty":{"exclusiveMinimum":0,"maximum":100,"type":"integer"},"sku":{"minLength":1,"type":"string"}},"required":["sku","qty"],"type":"object"}),
-    result: schema<Methods["orders.create"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
+    params: schema<Methods["orders.create"]['params']>({"properties":{"sku":{"minLength":1,"type":"string"},"qty":{"exclusiveMinimum":0,"maximum":100,"type":"integer"},"delayMs":{"maximum":10000,"minimum":0,"type":"integer"}},"required":["sku","qty"],"type":"object"}),
+    result: schema<Methods["orders.create"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
   },
   "orders.get": {
     description: "One of the caller’s orders.",
     params: schema<Methods["orders.get"]['params']>({"properties":{"id":{"type":"string"}},"required":["id"],"type":"object"}),
-    result: schema<Methods["orders.get"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
+    result: schema<Methods["orders.get"]['result']>({"additionalProperties":false,"properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"}),
   },
   "orders.list": {
     description: "The caller's orders.",
     params: schema<Methods["orders.list"]['params']>({"properties":{},"type":"object"}).optional(),
-    result: schema<Methods["orders.list"]['result']>({"items":{"additionalProperties":false,"properties":{"id":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"sku":{"type":"string"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"},"type":"array"}),
+    result: schema<Methods["orders.list"]['result']>({"items":{"additionalProperties":false,"properties":{"id":{"type":"string"},"sku":{"type":"string"},"qty":{"maximum":9007199254740991,"minimum":-9007199254740991,"type":"integer"},"total":{"type":"number"},"user":{"type":"string"}},"required":["id","sku","qty","total","user"],"type":"object"},"type":"array"}),
   },
   "orders.runs": {
     description: "How many times orders.create ran in this worker (tests use it).",
@@ -138,6 +138,6 @@ export const contract = defineContract({
   "tasks.get_stats": {
     description: "Counts of tasks.",
     params: schema<Methods["tasks.get_stats"]['params']>({"properties":{"include_completed":{"default":true,"type":"boolean"}},"type":"object"}).optional(),
-    result: schema<Methods["tasks.get_stats"]['result']>({"additionalProperties":false,"properties":{"completed":{"type":"number"},"pending":{"type":"number"},"total":{"type":"number"}},"required":["total","completed","pending"],"type":"object"}),
+    result: schema<Methods["tasks.get_stats"]['result']>({"additionalProperties":false,"properties":{"total":{"type":"number"},"completed":{"type":"number"},"pending":{"type":"number"}},"required":["total","completed","pending"],"type":"object"}),
   },
 });

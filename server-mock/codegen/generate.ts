@@ -41,11 +41,15 @@ function rewriteRefs(value: Json, rename: (name: string) => string): Json {
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Deep copy with sorted keys: the same schemas give the same module whichever way they were serialized. */
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
+/**
+ * Deep copy with sorted keys, so the same schemas give the same module however they were
+ * serialized; but the fields of `properties` keep their order, the order the model declares them.
+ */
+function sortKeys(value: Json, keepOrder = false): Json {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v));
   if (!isObject(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k]!)]));
+  const keys = keepOrder ? Object.keys(value) : Object.keys(value).sort();
+  return Object.fromEntries(keys.map((k) => [k, sortKeys(value[k]!, !keepOrder && k === 'properties')]));
 }
 
 /**

@@ -43,20 +43,20 @@ export interface Methods {
  * via the `definition` "CreateOrder".
  */
 export interface CreateOrder {
-  delay_ms?: number;
-  gift_note?: string;
-  priority?: Priority & string;
-  qty: number;
-  ship_to?: Address;
   sku: string;
+  qty: number;
+  priority?: Priority & string;
+  ship_to?: Address;
+  gift_note?: string;
+  delay_ms?: number;
 }
 /**
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "Address".
  */
 export interface Address {
-  city: string;
   street: string;
+  city: string;
   zip?: string;
 }
 /**
@@ -65,30 +65,30 @@ export interface Address {
  */
 export interface Order {
   id: string;
-  lines: Line[];
-  priority: Priority;
-  ship_to?: Address;
   total: number;
+  priority: Priority;
+  lines: Line[];
+  ship_to?: Address;
 }
 /**
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "Line".
  */
 export interface Line {
-  qty: number;
   sku: string;
+  qty: number;
 }
 /**
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "Stock".
  */
 export interface Stock {
-  available: number | string;
   sku: string;
+  available: number | string;
 }
 
 /** Definitions the methods' schemas refer to (`#/$defs/<name>`). */
-const $defs = {"Address":{"properties":{"city":{"type":"string"},"street":{"type":"string"},"zip":{"type":"string"}},"required":["street","city"],"title":"Address","type":"object"},"Priority":{"description":"An enumeration.","enum":["normal","express"],"title":"Priority","type":"string"},"CreateOrder":{"properties":{"delay_ms":{"default":0,"maximum":10000,"minimum":0,"type":"integer"},"gift_note":{"type":"string"},"priority":{"allOf":[{"$ref":"#/$defs/Priority"}],"default":"normal"},"qty":{"exclusiveMinimum":0,"type":"integer"},"ship_to":{"$ref":"#/$defs/Address"},"sku":{"minLength":1,"type":"string"}},"required":["sku","qty"],"title":"CreateOrder","type":"object"},"Line":{"properties":{"qty":{"type":"integer"},"sku":{"type":"string"}},"required":["sku","qty"],"title":"Line","type":"object"},"Order":{"properties":{"id":{"type":"string"},"lines":{"items":{"$ref":"#/$defs/Line"},"type":"array"},"priority":{"$ref":"#/$defs/Priority"},"ship_to":{"$ref":"#/$defs/Address"},"total":{"type":"number"}},"required":["id","total","priority","lines"],"title":"Order","type":"object"},"Stock":{"properties":{"available":{"anyOf":[{"type":"integer"},{"type":"string"}]},"sku":{"type":"string"}},"required":["sku","available"],"title":"Stock","type":"object"}};
+const $defs = {"Address":{"properties":{"street":{"type":"string"},"city":{"type":"string"},"zip":{"type":"string"}},"required":["street","city"],"title":"Address","type":"object"},"Priority":{"description":"An enumeration.","enum":["normal","express"],"title":"Priority","type":"string"},"CreateOrder":{"properties":{"sku":{"minLength":1,"type":"string"},"qty":{"exclusiveMinimum":0,"type":"integer"},"priority":{"allOf":[{"$ref":"#/$defs/Priority"}],"default":"normal"},"ship_to":{"$ref":"#/$defs/Address"},"gift_note":{"type":"string"},"delay_ms":{"default":0,"maximum":10000,"minimum":0,"type":"integer"}},"required":["sku","qty"],"title":"CreateOrder","type":"object"},"Line":{"properties":{"sku":{"type":"string"},"qty":{"type":"integer"}},"required":["sku","qty"],"title":"Line","type":"object"},"Order":{"properties":{"id":{"type":"string"},"total":{"type":"number"},"priority":{"$ref":"#/$defs/Priority"},"lines":{"items":{"$ref":"#/$defs/Line"},"type":"array"},"ship_to":{"$ref":"#/$defs/Address"}},"required":["id","total","priority","lines"],"title":"Order","type":"object"},"Stock":{"properties":{"sku":{"type":"string"},"available":{"anyOf":[{"type":"integer"},{"type":"string"}]}},"required":["sku","available"],"title":"Stock","type":"object"}};
 
 /** A validator from a method's JSON Schema, typed as the worker declared it. */
 const schema = <T>(json: object) => z.fromJSONSchema({ ...json, $defs } as Parameters<typeof z.fromJSONSchema>[0]) as unknown as z.ZodType<T, T>;

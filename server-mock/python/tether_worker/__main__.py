@@ -18,7 +18,7 @@ USAGE = """usage: python -m tether_worker <module>[:<worker attribute>]   run th
 
 def main(argv: list) -> int:
     if len(argv) == 2 and argv[0] == "--describe":
-        print(json.dumps({"methods": find_worker(argv[1]).describe()}, indent=2, sort_keys=True))
+        print(json.dumps({"methods": find_worker(argv[1]).describe()}, indent=2))
         return 0
     if len(argv) != 1 or argv[0].startswith("-"):
         print(USAGE, file=sys.stderr)
