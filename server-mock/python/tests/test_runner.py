@@ -61,3 +61,10 @@ def test_a_bad_setting_is_named(redis_url):
     out = subprocess.run([sys.executable, "-m", "tether_worker", "examples.shop"], cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert out.returncode == 2
     assert "CONCURRENCY='lots'" in out.stderr and "REDIS_URL='http://nope'" in out.stderr
+
+
+def test_an_unreachable_redis_is_one_line_not_a_traceback():
+    env = dict(os.environ, REDIS_URL="redis://127.0.0.1:1")
+    out = subprocess.run([sys.executable, "-m", "tether_worker", "examples.shop"], cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert out.stderr.startswith("Redis cannot be reached") and "Traceback" not in out.stderr

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import sys
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from .config import ConfigError
 from .runner import find_worker, run_module
 
@@ -28,6 +30,10 @@ def main(argv: list) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    except RedisConnectionError as error:
+        # Start-up problems are one clear line, not a stack.
+        print(f"Redis cannot be reached: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
