@@ -12,7 +12,9 @@
 
 /** Tests, type tests and the server's test-only folders may import anything (rule 7). */
 const TEST = '\\.test(-d)?\\.ts$';
-const SERVER_TEST_ONLY = '^server-mock/(testing|security|faults|conformance|scripts)/';
+// server-mock/python is the Python worker's package (its TypeScript is its tests and their
+// fixtures); codegen's snapshots are generated contracts the tests compare and type-check.
+const SERVER_TEST_ONLY = '^server-mock/(testing|security|faults|conformance|scripts|python)/|^server-mock/codegen/(snapshots|[\\w-]+\\.contract)\\.ts$';
 /** Code the server package ships: everything in server-mock/ but its tests and test-only folders. */
 const SHIPPED_SERVER = { path: '^server-mock/', pathNot: [TEST, SERVER_TEST_ONLY] };
 /** A package in node_modules, wherever the cruise starts (the fixtures resolve upwards). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI checks, in the order a failure is cheapest to find.
-# typecheck → build (both packages, the demo) → Redis → unit, gateway, broker, security,
-# conformance, architecture and README checks → fault suite → bundle size → benchmarks in
+# typecheck → build (both packages, the demo) → Redis → the Python worker's tests → unit,
+# gateway, broker, security, conformance, architecture, README and cross-language checks → fault suite → bundle size → benchmarks in
 # smoke mode → browser tests in the system's Chromium (the demo pages, outages, and the
 # packed packages installed in a scratch app).
 set -euo pipefail
@@ -42,6 +42,28 @@ Missing: Redis 7 for the Redis suites and the browser tests (the Redis suites sk
 Install it:  apt-get install redis-server   (Debian/Ubuntu, as root)
 or point to one:  REDIS_URL=redis://host:6379 npm test
 EOF2
+fi
+
+step 'python worker: /usr/bin/python3 -m pytest server-mock/python'
+# The Python worker's own tests (validation, errors, every contract step on the real Redis,
+# the runner and the Django command). Debian's interpreter: the `python3` first on PATH may be
+# another one without the packages. The cross-language suites (Vitest, Playwright) need the same.
+export TETHER_PYTHON="${TETHER_PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || true)}"
+if [[ -n "$TETHER_PYTHON" ]] && missing="$("$TETHER_PYTHON" - <<'PY'
+import importlib.util, sys
+need = {"redis": "python3-redis", "pydantic": "python3-pydantic", "django": "python3-django", "pytest": "python3-pytest"}
+gone = [f"{m} ({pkg})" for m, pkg in need.items() if importlib.util.find_spec(m) is None]
+if sys.version_info < (3, 11):
+    gone.insert(0, f"Python 3.11+ (this is {sys.version.split()[0]})")
+print(", ".join(gone))
+PY
+)" && [[ -z "$missing" ]]; then
+  (cd server-mock/python && "$TETHER_PYTHON" -m pytest -q -p no:cacheprovider)
+else
+  echo "Missing for the Python worker's tests: ${missing:-a Python interpreter}." >&2
+  echo "Install: apt-get install python3-redis python3-pydantic python3-django python3-pytest   (or set TETHER_PYTHON)" >&2
+  if [[ -n "${CI:-}" ]]; then exit 1; fi
+  echo "Skipping them (they fail under CI=true); the cross-language suites skip too and say why." >&2
 fi
 
 step 'unit and integration tests: vitest run --project unit --project node'

@@ -43,7 +43,7 @@ const READ_BLOCK_MAX_MS = 1000;
  * KEYS: call key, waiters set, requests stream, the caller's reply stream.
  * ARGV: call record, reply, entry id, group, reply stream maxLen, reply stream ttl ms, reply key prefix.
  */
-const answerScript = defineScript(`
+export const answerScript = defineScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
 local targets = { [KEYS[4]] = true }
 for _, replyTo in ipairs(redis.call('SMEMBERS', KEYS[2])) do targets[ARGV[7] .. replyTo] = true end

@@ -10,7 +10,7 @@ import { keyPart } from './broker.ts';
 import { defineScript, runScript, type RedisContext } from './redis-shared.ts';
 
 /** KEYS: serving, methods. ARGV: ttl ms, then method, worker, description triples. */
-const advertiseScript = defineScript(`
+export const advertiseScript = defineScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)

@@ -85,7 +85,7 @@ end
  * KEYS: history stream, meta. ARGV: maxLen, maxAgeMs, channel, payload, live message before
  * the offset, after it, a fresh epoch. Returns the offset, `<epoch>:<id>`.
  */
-const publishScript = defineScript(`${historyLua}
+export const publishScript = defineScript(`${historyLua}
 local e = epoch(ARGV[7])
 local id = redis.call('XADD', KEYS[1], '*', 'payload', ARGV[4])
 redis.call('HSET', KEYS[2], 'tip', id)
