@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import * as z from 'zod/mini';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createClient } from './client.ts';
-import { defineContract, type InputOf, type OutputOf } from './contract.ts';
+import { defineContract, type Api, type InputOf, type OutputOf } from './contract.ts';
 
 const contract = defineContract({
   'orders.create': {
@@ -43,5 +43,21 @@ describe('contract types', () => {
     const s = z.pipe(z.string(), z.transform((x) => x.length));
     expectTypeOf<InputOf<typeof s>>().toEqualTypeOf<string>();
     expectTypeOf<OutputOf<typeof s>>().toEqualTypeOf<number>();
+  });
+});
+
+describe('methods without params', () => {
+  it('may be called with nothing when their params may be undefined', () => {
+    const c = defineContract({
+      'system.ping': { params: z.undefined(), result: z.literal('pong') },
+      'orders.list': { params: z.optional(z.object({ page: z.number() })), result: z.array(z.string()) },
+      'orders.get': { params: z.object({ id: z.string() }), result: z.string() },
+    });
+    const api = {} as Api<typeof c>;
+    expectTypeOf(api.system.ping()).resolves.toEqualTypeOf<'pong'>();
+    expectTypeOf(api.orders.list()).resolves.toEqualTypeOf<string[]>();
+    expectTypeOf(api.orders.list({ page: 2 })).resolves.toEqualTypeOf<string[]>();
+    // @ts-expect-error required params stay required
+    void api.orders.get();
   });
 });

@@ -20,19 +20,20 @@ export interface CallOptions {
   id?: string;
 }
 
-/** A contract method as a function. */
-export type MethodFn<M extends MethodSchemas> = (
-  params: InputOf<M['params']>,
-  options?: CallOptions,
-) => Promise<OutputOf<M['result']>>;
+/** A contract method as a function; params that may be `undefined` may be left out (`api.system.ping()`). */
+export type MethodFn<M extends MethodSchemas> = undefined extends InputOf<M['params']>
+  ? (params?: InputOf<M['params']>, options?: CallOptions) => Promise<OutputOf<M['result']>>
+  : (params: InputOf<M['params']>, options?: CallOptions) => Promise<OutputOf<M['result']>>;
 
 type Nest<K extends string, V> = K extends `${infer Head}.${infer Rest}`
   ? { [P in Head]: Nest<Rest, V> }
   : { [P in K]: V };
 type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
-/** `client.api`: `'orders.create'` becomes `api.orders.create(params)`. */
-/** Any contract's `api` fits a client of `any` contract (`AnyClient`), however its clients are wrapped. */
+/**
+ * `client.api`: `'orders.create'` becomes `api.orders.create(params)`. With `any` contract it is
+ * `any`, so a client of every contract fits `AnyClient` however it is wrapped (a shared client).
+ */
 export type Api<C extends Contract> = 0 extends 1 & C ? any : Merge<{ [K in keyof C & string]: Nest<K, MethodFn<C[K]>> }[keyof C & string]>;
 
 /** Validate `value`: the schema's output, or an `RpcError` with `code` and the issues as `data.issues`. */
