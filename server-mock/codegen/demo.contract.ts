@@ -19,6 +19,17 @@ export interface Methods {
       [k: string]: unknown | undefined;
     };
   };
+  "demo.publish": {
+    params: {
+      message: string;
+      everyone?: boolean;
+      count?: number;
+      everyMs?: number;
+    };
+    result: {
+      count: number;
+    };
+  };
   "demo.slow": {
     params: {
       ms: number;
@@ -104,6 +115,11 @@ export const contract = defineContract({
     description: "Always fails with an application error.",
     params: schema<Methods["demo.fail"]['params']>({"properties":{},"type":"object"}).optional(),
     result: schema<Methods["demo.fail"]['result']>({"not":{}}),
+  },
+  "demo.publish": {
+    description: "Publish to the caller (or, with `everyone`, a broadcast) `count` times, `everyMs` apart; answers at once.",
+    params: schema<Methods["demo.publish"]['params']>({"properties":{"message":{"maxLength":200,"type":"string"},"everyone":{"type":"boolean"},"count":{"maximum":10,"minimum":1,"type":"integer"},"everyMs":{"maximum":5000,"minimum":0,"type":"integer"}},"required":["message"],"type":"object"}),
+    result: schema<Methods["demo.publish"]['result']>({"additionalProperties":false,"properties":{"count":{"type":"number"}},"required":["count"],"type":"object"}),
   },
   "demo.slow": {
     description: "Answers after `ms` milliseconds.",
