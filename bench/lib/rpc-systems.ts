@@ -14,7 +14,7 @@ import { payload } from '../servers/bench-methods.ts';
 import { startChild, type Child } from './children.ts';
 import { localRedisPid, type Proc } from './cpu.ts';
 import { dropPrefix } from './redis-cleanup.ts';
-import { benchToken, startTether, type BrokerKind } from './tether.ts';
+import { benchToken, startTether, type BrokerKind, type TetherUnderTest } from './tether.ts';
 
 export interface Connection {
   call(n: number): Promise<unknown>;
@@ -31,11 +31,12 @@ export interface System {
 
 export type SystemName = 'tether-memory' | 'tether-redis' | 'ws' | 'socket.io' | 'redis-stream' | 'redis-blpop';
 
-export async function startSystem(name: SystemName, redisUrl: string): Promise<System> {
+/** `started`: a Tether already started (`startTether`), for a suite that also reads its processes. */
+export async function startSystem(name: SystemName, redisUrl: string, started?: TetherUnderTest): Promise<System> {
   switch (name) {
     case 'tether-memory':
     case 'tether-redis':
-      return tether(name === 'tether-memory' ? 'memory' : 'redis', redisUrl);
+      return tether(name === 'tether-memory' ? 'memory' : 'redis', redisUrl, started);
     case 'ws':
       return rawWs(await startChild('ws-echo'));
     case 'socket.io':
@@ -46,8 +47,8 @@ export async function startSystem(name: SystemName, redisUrl: string): Promise<S
   }
 }
 
-async function tether(broker: BrokerKind, redisUrl: string): Promise<System> {
-  const server = await startTether(broker, redisUrl);
+async function tether(broker: BrokerKind, redisUrl: string, started?: TetherUnderTest): Promise<System> {
+  const server = started ?? (await startTether(broker, redisUrl));
   let users = 0;
   const redisPid = broker === 'redis' ? await localRedisPid(redisUrl) : undefined;
   const procs: Proc[] = [
