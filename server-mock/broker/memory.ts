@@ -96,6 +96,8 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
       if (!claim) {
         dropExpiredClaims(s, now, CLAIMS_DROPPED_PER_CLAIM);
         s.claims.set(key, { expiresAt: now + windowMs, caller: replyTo, waiters: undefined, reply: undefined });
+        s.claimOrder.keys.push(key);
+        s.claimOrder.expires.push(now + windowMs);
         return { status: 'new' };
       }
       if (claim.reply !== undefined) return { status: 'done', reply: claim.reply };
@@ -293,16 +295,24 @@ function liveClaim(s: State, key: string, now: number) {
 }
 
 /**
- * Drop up to `budget` expired claims from the front of the map (the oldest claims), stopping
- * at the first live one. Claims expire in about the order they were made, so this visits
- * little more than what it drops; one with a longer window holds those behind it until it
- * expires too (they are already ignored by `liveClaim`), so the map stays bounded by the
- * longest window's worth of calls.
+ * Drop up to `budget` expired claims, oldest first, stopping at the first live one. Claims
+ * expire in about the order they were made, so this visits little more than what it drops;
+ * one with a longer window holds those behind it until it expires too (they are already
+ * ignored by `liveClaim`), so the map stays bounded by the longest window's worth of calls.
  */
 function dropExpiredClaims(s: State, now: number, budget: number) {
-  for (const [key, claim] of s.claims) {
-    if (budget-- <= 0 || claim.expiresAt > now) return;
-    s.claims.delete(key);
+  const o = s.claimOrder;
+  while (o.head < o.keys.length && budget-- > 0 && o.expires[o.head]! <= now) {
+    const key = o.keys[o.head]!;
+    // Claimed again since (it expired and a new call took the id): that claim has its own place.
+    if (s.claims.get(key)?.expiresAt === o.expires[o.head]) s.claims.delete(key);
+    o.head++;
+  }
+  // Compact now and then, so the arrays hold about one window of claims.
+  if (o.head > 1024 && o.head * 2 > o.keys.length) {
+    o.keys = o.keys.slice(o.head);
+    o.expires = o.expires.slice(o.head);
+    o.head = 0;
   }
 }
 

@@ -69,12 +69,15 @@ export function createCallsRouter(o: CallsRouterOptions) {
     watch();
   }
 
-  /** Arm the timer for the first deadline, unless it is armed for it already. */
+  /**
+   * Arm the timer for the first deadline, unless it is armed: an armed timer fires at or before
+   * any later call's deadline. (Asking the map for its first entry per call would not do: a
+   * Map walks over the entries deleted at its front until it is rehashed.)
+   */
   function watch() {
+    if (timer) return;
     const first = waiting.values().next();
     if (first.done) return;
-    if (timer && timerAt <= first.value.deadline) return;
-    clearTimeout(timer);
     timerAt = first.value.deadline;
     timer = setTimeout(expire, Math.max(0, timerAt - Date.now()));
   }
