@@ -83,9 +83,8 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    // Commands issued in one tick leave in one write: a write per command (a syscall each) was
-    // a fifth of a gateway's and a worker's CPU with calls in flight.
-    enableAutoPipelining: process.env.TETHER_NO_AUTOPIPE ? false : true,
+    // Not `enableAutoPipelining`: it saves a write per command with many calls in flight, but
+    // costs more than that with few, and moves the paced p99 (bench/findings.md).
   });
   // The cause (ECONNREFUSED, …) arrives as an event; connect() only says the connection closed.
   let cause: unknown;
