@@ -18,10 +18,11 @@ import { bundle } from './suites/bundle.ts';
 import { fanout } from './suites/fanout.ts';
 import { memory } from './suites/memory.ts';
 import { rpc } from './suites/rpc.ts';
+import { soak } from './suites/soak.ts';
 import { storm } from './suites/storm.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const suites: AnySuite[] = [rpc, fanout, memory, storm, bundle];
+const suites: AnySuite[] = [rpc, soak, fanout, memory, storm, bundle];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -35,7 +35,6 @@ describe('loadGatewayConfig', () => {
       replayMaxBytes: 16_777_216,
       replayStallMs: 10_000,
       brokerTimeoutMs: 3000,
-      resendWindowMs: 120_000,
       tokenExpiringMs: 60_000,
       logLevel: 'info',
       prefix: 'tether:',

@@ -159,8 +159,8 @@ const GatewaySchema = z.object({
   replayStallMs: ms().default(D.replayStallMs),
   /** How long a command waits for an unreachable Redis (then for its answer) before a call is answered -32005. */
   brokerTimeoutMs: ms().default(3000),
-  /** How long a call's (user, id) is remembered so a resend is answered, not rerun. */
-  resendWindowMs: ms().default(D.resendWindowMs),
+  /** How long a call's (user, id) is remembered so a resend is answered, not rerun. Absent: until its deadline plus 10 s. */
+  resendWindowMs: ms().optional(),
   /** How long before `exp` the gateway sends `token.expiring`; 0: never. */
   tokenExpiringMs: ms(0).default(D.tokenExpiringMs),
   /** Centrifugo-style RPC proxy: calls are POSTed to this URL instead of going to workers. */

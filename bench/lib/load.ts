@@ -16,6 +16,8 @@ export interface LoadResult {
   rate: number;
   /** Calls that failed; any failure is reported, a benchmark of errors measures nothing. */
   errors: number;
+  /** Every call made, warm-up included: what the CPU spent over the whole run paid for. */
+  calls: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function closedLoop(lanes: Call[], o: { durationMs: number; warmupM
       }
     }),
   );
-  return { samples, rate: counted / (o.durationMs / 1000), errors };
+  return { samples, rate: counted / (o.durationMs / 1000), errors, calls: n };
 }
 
 /**
@@ -81,5 +83,5 @@ export async function openLoop(call: Call, o: { rate: number; durationMs: number
     );
   }
   await Promise.all(pending);
-  return { samples, rate: samples.length / (o.durationMs / 1000), errors };
+  return { samples, rate: samples.length / (o.durationMs / 1000), errors, calls: total };
 }

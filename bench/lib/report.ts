@@ -36,7 +36,9 @@ export function renderReport(
   }
 
   const summary = present.flatMap((s) =>
-    rendered.get(s.name)!.targets.map((t) => [s.title, t.name, before.get(`${s.name}/${t.name}`) ?? '—', t.measured, t.bound, mark(t.met)]),
+    rendered
+      .get(s.name)!
+      .targets.map((t) => [s.title, t.name, before.get(`${s.name}/${t.name}`) ?? '—', t.measured, t.bound, mark(t.met), `\`${results[s.name]!.meta.command}\``]),
   );
   const missed = summary.filter((r) => r[5] !== mark(true)).length;
 
@@ -63,7 +65,7 @@ export function renderReport(
     `${summary.length - missed} of ${summary.length} targets met. A missed target is a finding, not a failure: it says where Tether is slower than it should be.`,
     '"Before" is the same benchmark run against the code before the fixes the first measurements led to (see [Findings](#findings-before-and-after)).',
     '',
-    table(['suite', 'target', 'before', 'now', 'bound', ''], summary),
+    table(['suite', 'target', 'before', 'now', 'bound', '', 'command'], summary),
     '',
   );
   if (findings) out.push('## Findings: before and after', '', findings.trim(), '');

@@ -12,8 +12,9 @@ import { createClient } from '../../src/core/client.ts';
 import { parseRead } from '../../server-mock/broker/redis-shared.ts';
 import { payload } from '../servers/bench-methods.ts';
 import { startChild, type Child } from './children.ts';
+import { localRedisPid, type Proc } from './cpu.ts';
 import { dropPrefix } from './redis-cleanup.ts';
-import { benchToken, startTether, type BrokerKind } from './tether.ts';
+import { benchToken, startTether, type BrokerKind, type TetherUnderTest } from './tether.ts';
 
 export interface Connection {
   call(n: number): Promise<unknown>;
@@ -23,16 +24,19 @@ export interface Connection {
 export interface System {
   /** Opens one connection (a socket, or for the Redis floors a requester). */
   open(): Promise<Connection>;
+  /** Its processes, the benchmark process (its client side) first, for CPU per call. */
+  procs: Proc[];
   stop(): Promise<void>;
 }
 
 export type SystemName = 'tether-memory' | 'tether-redis' | 'ws' | 'socket.io' | 'redis-stream' | 'redis-blpop';
 
-export async function startSystem(name: SystemName, redisUrl: string): Promise<System> {
+/** `started`: a Tether already started (`startTether`), for a suite that also reads its processes. */
+export async function startSystem(name: SystemName, redisUrl: string, started?: TetherUnderTest): Promise<System> {
   switch (name) {
     case 'tether-memory':
     case 'tether-redis':
-      return tether(name === 'tether-memory' ? 'memory' : 'redis', redisUrl);
+      return tether(name === 'tether-memory' ? 'memory' : 'redis', redisUrl, started);
     case 'ws':
       return rawWs(await startChild('ws-echo'));
     case 'socket.io':
@@ -43,10 +47,22 @@ export async function startSystem(name: SystemName, redisUrl: string): Promise<S
   }
 }
 
-async function tether(broker: BrokerKind, redisUrl: string): Promise<System> {
-  const server = await startTether(broker, redisUrl);
+async function tether(broker: BrokerKind, redisUrl: string, started?: TetherUnderTest): Promise<System> {
+  const server = started ?? (await startTether(broker, redisUrl));
   let users = 0;
+  const redisPid = broker === 'redis' ? await localRedisPid(redisUrl) : undefined;
+  const procs: Proc[] = [
+    { role: 'client', pid: 'self' },
+    ...(server.worker
+      ? [
+          { role: 'gateway', pid: server.gateway.pid },
+          { role: 'worker', pid: server.worker.pid },
+        ]
+      : [{ role: 'gateway + worker', pid: server.gateway.pid }]),
+    ...(redisPid ? [{ role: 'Redis', pid: redisPid }] : []),
+  ];
   return {
+    procs,
     async open() {
       const user = `bench-${++users}`;
       const client = createClient({ url: server.url, token: () => benchToken(user), WebSocket });
@@ -67,6 +83,10 @@ async function tether(broker: BrokerKind, redisUrl: string): Promise<System> {
 /** A JSON-RPC-shaped echo with ids matched to answers: the least an RPC client over `ws` does. */
 async function rawWs(server: Child): Promise<System> {
   return {
+    procs: [
+      { role: 'client', pid: 'self' },
+      { role: 'server', pid: server.pid },
+    ],
     async open() {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}`, { perMessageDeflate: false });
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -91,6 +111,10 @@ async function rawWs(server: Child): Promise<System> {
 
 async function socketIo(server: Child): Promise<System> {
   return {
+    procs: [
+      { role: 'client', pid: 'self' },
+      { role: 'server', pid: server.pid },
+    ],
     async open() {
       const socket = io(`http://127.0.0.1:${server.port}`, { transports: ['websocket'], forceNew: true });
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
@@ -169,8 +193,14 @@ async function redisFloor(mode: 'stream' | 'blpop', redisUrl: string): Promise<S
       close: () => {},
     });
   }
+  const redisPid = await localRedisPid(redisUrl);
   return {
     open,
+    procs: [
+      { role: 'client', pid: 'self' },
+      { role: 'worker', pid: worker.pid },
+      ...(redisPid ? [{ role: 'Redis', pid: redisPid }] : []),
+    ],
     async stop() {
       await worker.request('stop').catch(() => {});
       await worker.kill();

@@ -11,6 +11,7 @@ import { startSystem, type Connection, type System, type SystemName } from '../l
 import { barChart, lineChart } from '../lib/svg.ts';
 import { num, ratio, table, withSpread } from '../lib/format.ts';
 import { defineSuite, type Spread, type Target } from '../lib/types.ts';
+import { cpuSnapshot } from '../lib/cpu.ts';
 
 type ScenarioName = 'sequential' | 'inflight100' | 'connections100' | 'paced1000';
 
@@ -72,6 +73,8 @@ interface Row {
   calls: number;
   /** Latency (µs) at each of `CURVE_POINTS`, over the repetitions. */
   curve: Spread[];
+  /** µs of CPU per call in each process (client, gateway, worker, Redis, server), over the repetitions. */
+  cpu?: Record<string, Spread>;
 }
 
 export interface RpcResult {
@@ -90,7 +93,7 @@ export const rpc = defineSuite<RpcResult>({
     const warmupMs = ctx.smoke ? 100 : 500;
     const connectionsNeeded = ctx.smoke ? 4 : 100;
     const systems = new Map<SystemName, { system: System; conns: Connection[] }>();
-    const reps = new Map<string, { result: LoadResult }[]>();
+    const reps = new Map<string, { result: LoadResult; cpu: Record<string, number> }[]>();
     try {
       for (const name of ALL) {
         ctx.log(`rpc: starting ${name}`);
@@ -102,10 +105,11 @@ export const rpc = defineSuite<RpcResult>({
       for (let rep = 0; rep < ctx.reps; rep++) {
         for (const scenario of scenarios) {
           for (const name of scenario.systems) {
-            const conns = systems.get(name)!.conns;
+            const { system, conns } = systems.get(name)!;
+            const cpu = cpuSnapshot(system.procs);
             const result = await scenario.run(conns, { durationMs, warmupMs, smoke: ctx.smoke });
             const key = `${scenario.name}/${name}`;
-            reps.set(key, [...(reps.get(key) ?? []), { result }]);
+            reps.set(key, [...(reps.get(key) ?? []), { result, cpu: cpu.perCall(result.calls) }]);
             const l = latency(result.samples);
             ctx.log(`rpc: rep ${rep + 1}/${ctx.reps} ${key}: p50 ${num(l.p50)} µs, ${num(result.rate)} calls/s${result.errors ? `, ${result.errors} errors` : ''}`);
           }
@@ -123,6 +127,7 @@ export const rpc = defineSuite<RpcResult>({
         const runs = reps.get(`${scenario.name}/${system}`) ?? [];
         const per = runs.map(({ result }) => ({ ...latency(result.samples), rate: result.rate }));
         const curves = runs.map(({ result }) => curve(result.samples));
+        const roles = Object.keys(runs[0]?.cpu ?? {});
         rows.push({
           system,
           scenario: scenario.name,
@@ -130,6 +135,7 @@ export const rpc = defineSuite<RpcResult>({
           errors: runs.reduce((n, { result }) => n + result.errors, 0),
           calls: runs.reduce((n, { result }) => n + result.samples.length, 0),
           curve: CURVE_POINTS.map((_, i) => spread(curves.map((c) => c[i]!))),
+          cpu: Object.fromEntries(roles.map((role) => [role, spread(runs.map((r) => r.cpu[role] ?? Number.NaN))])),
         } as Row);
       }
     }
@@ -172,6 +178,29 @@ export const rpc = defineSuite<RpcResult>({
     target('Redis broker: p50 round trip vs bare Redis streams', div(p50('sequential', 'tether-redis'), p50('sequential', 'redis-stream')), 1.3, 'max', ratio, '≤ 1.30×');
     target('Redis broker: calls/s with 100 in flight vs seed BLPOP path', div(rate('inflight100', 'tether-redis'), rate('inflight100', 'redis-blpop')), 2, 'min', ratio, '≥ 2.00×');
     target('Redis broker: p95 at 1,000 calls/s', row('paced1000', 'tether-redis')?.p95.median, 2000, 'max', (v) => `${num(v / 1000)} ms`, '< 2 ms');
+    const p99 = (sc: ScenarioName, sys: SystemName) => row(sc, sys)?.p99.median;
+    target('Embedded broker: calls/s, 1 connection × 100 in flight, vs socket.io', div(rate('inflight100', 'tether-memory'), rate('inflight100', 'socket.io')), 1, 'min', ratio, '≥ 1.00×');
+    target('Embedded broker: calls/s, 100 connections × 1 in flight, vs socket.io', div(rate('connections100', 'tether-memory'), rate('connections100', 'socket.io')), 1, 'min', ratio, '≥ 1.00×');
+    target('Embedded broker: sequential p50 vs socket.io', div(p50('sequential', 'tether-memory'), p50('sequential', 'socket.io')), 1, 'max', ratio, '≤ 1.00×');
+    target('Redis broker: calls/s with 100 in flight vs bare Redis streams', div(rate('inflight100', 'tether-redis'), rate('inflight100', 'redis-stream')), 0.6, 'min', ratio, '≥ 0.60×');
+    target('Redis broker: sequential p50 vs bare Redis streams', div(p50('sequential', 'tether-redis'), p50('sequential', 'redis-stream')), 1.5, 'max', ratio, '≤ 1.50×');
+    target('Embedded broker: p99 at 1,000 calls/s vs raw ws echo', div(p99('paced1000', 'tether-memory'), p99('paced1000', 'ws')), 2, 'max', ratio, '≤ 2.00×');
+    target('Redis broker: p99 at 1,000 calls/s vs bare Redis streams', div(p99('paced1000', 'tether-redis'), p99('paced1000', 'redis-stream')), 1.5, 'max', ratio, '≤ 1.50×');
+    const serverCpu = (sc: ScenarioName, sys: SystemName) => {
+      const cpu = row(sc, sys)?.cpu;
+      if (!cpu) return undefined;
+      const server = Object.entries(cpu).filter(([role]) => role !== 'client' && role !== 'Redis');
+      return server.length ? server.reduce((n, [, v]) => n + v.median, 0) : undefined;
+    };
+    const cpuVsSio = div(serverCpu('inflight100', 'tether-memory'), serverCpu('inflight100', 'socket.io'));
+    if (cpuVsSio !== undefined && Number.isFinite(cpuVsSio)) {
+      targets.push({
+        name: 'CPU per call, 100 in flight: embedded gateway + worker vs socket.io server per ack',
+        measured: `${ratio(cpuVsSio)} (${num(serverCpu('inflight100', 'tether-memory')!)} vs ${num(serverCpu('inflight100', 'socket.io')!)} µs)`,
+        bound: '≤ 1.00×',
+        met: cpuVsSio <= 1,
+      });
+    }
 
     const distribution = (scenario: ScenarioName, title: string) =>
       lineChart({
@@ -202,6 +231,34 @@ export const rpc = defineSuite<RpcResult>({
         })),
     });
 
+    const cpuRows = scenarios.flatMap((sc) =>
+      sc.systems.flatMap((system) => {
+        const cpu = row(sc.name, system)?.cpu;
+        if (!cpu || !Object.keys(cpu).length) return [];
+        const entries = Object.entries(cpu);
+        const servers = entries.filter(([role]) => role !== 'client');
+        const total = (list: [string, Spread][]) => num(list.reduce((n, [, v]) => n + v.median, 0));
+        return [[
+          sc.title,
+          LABEL[system],
+          cpu.client ? withSpread(cpu.client) : '—',
+          servers.map(([role, v]) => `${role} ${withSpread(v)}`).join('<br>') || '—',
+          total(servers.filter(([role]) => role !== 'Redis')),
+          total(entries),
+        ]];
+      }),
+    );
+    const cpuSection = cpuRows.length
+      ? [
+          '#### CPU per call',
+          '',
+          'µs of CPU (user + system) per call in each process, over the whole repetition (warm-up included) divided by the calls made in it: the benchmark process (the client side) from `process.cpuUsage()`, every other process from `/proc/<pid>/stat`. On two shared cores the calls/s above blur (the processes take turns); this is what each call costs wherever it runs. "Servers" adds the server processes other than Redis (the gateway and worker, or the peer\'s server); Redis, when it runs on this machine, is read the same way.',
+          '',
+          table(['scenario', 'system', 'client µs', 'server processes µs', 'servers µs', 'all µs'], cpuRows),
+          '',
+        ].join('\n')
+      : '';
+
     const markdown = [
       `Each figure is the median of ${r.reps} repetitions with (min–max); each repetition runs ${r.durationMs / 1000} s after a ${r.warmupMs} ms warm-up, the systems taking turns.`,
       'The client is in the benchmark process; every server (gateway, worker, floors) is a child process of its own, all on 127.0.0.1.',
@@ -210,6 +267,7 @@ export const rpc = defineSuite<RpcResult>({
       'The bare Redis floor is the request/reply path from the same stream commands Tether uses (XADD → XREADGROUP → XADD reply + XACK → XREAD + XDEL), without idempotency, validation or the WebSocket hop.',
       '',
       ...sections.flatMap((s) => [s, '']),
+      ...(cpuSection ? [cpuSection] : []),
       '![Round-trip latency, one call at a time](bench/charts/rpc-latency-sequential.svg)',
       '',
       '![Round-trip latency, 100 calls in flight](bench/charts/rpc-latency-inflight.svg)',

@@ -171,8 +171,12 @@ export interface Consumer {
   kill(): void;
 }
 
-/** A worker's handler: never throws; failures are returned as `error` replies. */
-export type CallHandler = (request: CallRequest) => Promise<Omit<CallReply, 'id' | 'user'>>;
+/**
+ * A worker's handler: never throws; failures are returned as `error` replies. It may answer
+ * at once (no promise) when nothing in the call waits, which saves a broker in the same
+ * process a few microtask turns per call.
+ */
+export type CallHandler = (request: CallRequest) => Omit<CallReply, 'id' | 'user'> | Promise<Omit<CallReply, 'id' | 'user'>>;
 
 /**
  * Every method may reject with `BrokerUnavailableError` when the broker cannot be reached;

@@ -11,10 +11,8 @@ import { targetKey } from './broker.ts';
 /** A request in the shared queue: a stream entry, then an entry of the group's pending list. */
 export interface Entry {
   readonly seq: number;
-  /** The request as it sits in the stream; each delivery parses a fresh copy. */
-  readonly json: string;
-  /** What the broker itself reads of the request, copied out when it was added (a parse per call was measurable). */
-  readonly request: Pick<CallRequest, 'id' | 'method' | 'user' | 'replyTo' | 'deadline'>;
+  /** The request as it sits in the stream (a JSON copy of what was enqueued with `copyCalls`). */
+  readonly request: CallRequest;
   deliveries: number;
   /**
    * When it was last delivered or its owner last refreshed its lease: its idle time, as
@@ -35,6 +33,8 @@ export interface ConsumerRuntime {
   readonly batch: number;
   readonly claimIdleMs: number;
   readonly maxDeliveries: number;
+  /** Hand each delivery a JSON copy of its request, and store a JSON copy of its answer (`copyCalls`). */
+  readonly copyCalls: boolean;
   /** The broker instance that started it: a closed instance's answers are lost, as after a crash. */
   readonly instance: { closed: boolean };
   /** Handlers running now: at most `batch` new calls plus `rescued`. */
@@ -57,14 +57,16 @@ export interface ConsumerRuntime {
 /** The `call:<user>:<id>` key: claimed until `expiresAt`, then holding the reply. */
 export interface ClaimEntry {
   expiresAt: number;
-  /** The stored reply, as JSON. */
-  reply?: string;
+  /** The stored reply. Nobody changes it once stored: the gateways only serialize it. */
+  reply?: CallReply;
+  /** The reply stream of the gateway that claimed the call. */
+  caller: string;
   /**
-   * Reply streams waiting for the reply: the caller's, then those of resends that arrived
-   * while the call ran. An array: nearly always one entry, and a claim is kept per call for
-   * the whole resend window (a Set each was a measurable share of the GC's work).
+   * Reply streams of resends that arrived on other gateways while the call ran. Made only
+   * then: a claim is kept per call for its resend window, and an array or a Set each was a
+   * measurable share of the GC's work.
    */
-  waiters: string[];
+  waiters: string[] | undefined;
 }
 
 /** A `hist:<target>` stream. */
@@ -101,7 +103,19 @@ export interface State {
   consumers: ConsumerRuntime[];
   next: number;
   pumpQueued: boolean;
+  /**
+   * In the order they were claimed, which is about the order they expire in (the windows are
+   * a call's deadline plus a grace): expired ones are dropped from the front, a few per new
+   * claim and the rest on the sweep, so neither walks the live ones.
+   */
   claims: Map<string, ClaimEntry>;
+  /**
+   * The claims in the order they were made, with their expiry, from `claimHead` on: what
+   * expires first is dropped first. Not the map's own order: a Map walks over the entries
+   * deleted at its front until it is rehashed, so reading its first entry per call grows with
+   * the calls of a whole window (it stalled the broker at 15,000 calls/s).
+   */
+  claimOrder: { keys: string[]; expires: number[]; head: number };
   /** Reply streams by `replyTo`. A reply to a stream nobody reads is dropped (its gateway is gone). */
   readers: Map<string, Set<Listener<CallReply>>>;
   /** Pub/sub channels by target key. */
@@ -134,6 +148,7 @@ export function stateOf(prefix: string): State {
       next: 0,
       pumpQueued: false,
       claims: new Map(),
+      claimOrder: { keys: [], expires: [], head: 0 },
       readers: new Map(),
       channels: new Map(),
       histories: new Map(),
@@ -163,12 +178,28 @@ export function listen<T>(map: Map<string, Set<Listener<T>>>, key: string, fn: (
   return off;
 }
 
+const resolved = Promise.resolve();
+
+/**
+ * Run `fn` on a later microtask. Not `queueMicrotask`: Node makes an `AsyncResource` for each
+ * one, a measurable share of a call's cost when every call takes several of these turns.
+ * `fn` must not throw (it would be an unhandled rejection).
+ */
+export function soon(fn: () => void) {
+  void resolved.then(fn);
+}
+
 /** Deliver `json` to `l` on a later microtask, a fresh copy each, ignoring what the listener throws. */
 export function sendLater<T>(l: Listener<T>, json: string) {
-  queueMicrotask(() => {
+  deliverLater(l, () => JSON.parse(json) as T);
+}
+
+/** Deliver what `value()` makes to `l` on a later microtask, ignoring what the listener throws. */
+export function deliverLater<T>(l: Listener<T>, value: () => T) {
+  soon(() => {
     if (!l.active) return;
     try {
-      l.fn(JSON.parse(json) as T);
+      l.fn(value());
     } catch {
       // A listener's failure is its own; the broker and the other listeners go on.
     }

@@ -4,6 +4,7 @@ import type { Broker, CallReply, LiveEvent } from './broker.ts';
 import { epochOf } from '../../src/protocol/offsets.ts';
 import { allEvents, brokerContract, callRequest, eventually } from './contract.ts';
 import { type MemoryBrokerOptions, createMemoryBroker } from './memory.ts';
+import { stateOf } from './memory-state.ts';
 
 brokerContract('memory', async (o) => createMemoryBroker(o));
 
@@ -98,6 +99,16 @@ describe('memory broker', () => {
     expect(await b.claim('u1', 'x', 'g1', 40)).toEqual({ status: 'pending' });
     await sleep(60);
     expect(await b.claim('u1', 'x', 'g1', 40)).toEqual({ status: 'new' });
+  });
+
+  it('drops expired claims as new ones are made, so the claims held are those of one window', async () => {
+    const prefix = `tether-test:${nanoid(8)}:`;
+    const b = make({ prefix, sweepMs: 60_000 });
+    for (let i = 0; i < 50; i++) await b.claim('u1', `old-${i}`, 'g1', 20);
+    await sleep(40);
+    for (let i = 0; i < 30; i++) await b.claim('u1', `new-${i}`, 'g1', 60_000);
+    // Two expired ones go with each new claim: 50 old ones are 25 new claims' worth.
+    expect(stateOf(prefix).claims.size).toBe(30);
   });
 
   it('answers every waiter of a dead-lettered call once, and answers later resends from the store', async () => {

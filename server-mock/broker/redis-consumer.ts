@@ -176,7 +176,7 @@ export function createConsumers(ctx: RedisContext) {
         // Not run, but answered like a run: a resend waiting on the call's key must hear something.
         return answer(stream, request, deadlineReply(request), entry.id);
       }
-      const out = await handle(request).catch((error: unknown) => {
+      const out = await (async () => handle(request))().catch((error: unknown) => {
         // Handlers should not throw; if one does, its caller still gets an answer.
         ctx.report(error, `handler of ${request.method}`);
         return { error: { code: -32603, message: 'Internal error' } };

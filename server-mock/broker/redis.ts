@@ -83,6 +83,8 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
+    // Not `enableAutoPipelining`: it saves a write per command with many calls in flight, but
+    // costs more than that with few, and moves the paced p99 (bench/findings.md).
   });
   // The cause (ECONNREFUSED, …) arrives as an event; connect() only says the connection closed.
   let cause: unknown;

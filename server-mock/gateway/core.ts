@@ -53,7 +53,11 @@ export interface GatewayCoreOptions {
   replayMaxBytes?: number;
   /** A replay that cannot go out for this long (the client does not read) closes it as a slow consumer. */
   replayStallMs?: number;
-  resendWindowMs?: number;
+  /**
+   * How long a call's (user, id) is remembered, so a resend is answered and not run again.
+   * @default the call's deadline (`callTimeoutMs`) plus 10 s: a resend comes from a client still waiting for the call
+   */
+  resendWindowMs?: number | undefined;
   /** Send `token.expiring` this long before the token's `exp`. */
   tokenExpiringMs?: number;
   /**
@@ -106,7 +110,6 @@ export const GATEWAY_DEFAULTS = {
   maxBufferedBytes: 1_048_576,
   replayMaxBytes: 16 * 1_048_576,
   replayStallMs: 10_000,
-  resendWindowMs: 120_000,
   tokenExpiringMs: 60_000,
 };
 
@@ -234,18 +237,18 @@ export function createGatewayCore(options: GatewayCoreOptions) {
   }
 
   // ── frames ───────────────────────────────────────────────────────────────────────────
-  async function handle(s: Session, f: Frame) {
+  /**
+   * Not an async function: a call, the frame nearly every one is, goes to the router within
+   * this turn, without the promise and microtask turn an `async` handler costs per frame.
+   */
+  function handle(s: Session, f: Frame): void | Promise<void> {
     if (f.kind === 'event') return; // pong, or a push the client echoed: nothing to answer
     if (f.kind === 'result' || f.kind === 'error') return s.error(f.id, ErrorCode.InvalidRequest, 'Invalid Request: clients send requests');
     if (f.kind === 'request' && f.method === 'auth') {
       // One identity per socket: a second auth, while the first is checked or after, is refused.
       if (s.user || s.authenticating) return s.error(f.id, ErrorCode.InvalidRequest, 'Invalid Request: this socket is authenticated already');
       s.authenticating = true;
-      try {
-        return await handshake.authenticate(s, f.id, f.params.token, f.params.resume);
-      } finally {
-        s.authenticating = false;
-      }
+      return handshake.authenticate(s, f.id, f.params.token, f.params.resume).finally(() => (s.authenticating = false));
     }
     if (!s.user) return s.authenticating ? s.error(f.id, ErrorCode.Unauthenticated, 'Authenticate first') : beforeAuth(s, f.id);
     if (draining) return s.error(f.id, ErrorCode.Unavailable, 'Gateway restarting');
@@ -254,12 +257,11 @@ export function createGatewayCore(options: GatewayCoreOptions) {
 
     if (f.kind === 'call') {
       const local = systemMethod(f.method);
-      if (local) return s.result(f.id, await local(f.params, { session: s, started, gatewayId: o.gatewayId, broker, describe: o.describe, connections: connections.size }));
-      // Calls are routed by method: one no worker serves would only wait for its deadline.
-      if (directory && !(await directory.check(f.method))) return s.error(f.id, ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
-      // Checked right before the call counts as pending (same tick), so concurrent frames cannot all pass it.
-      if (s.pending >= o.maxPendingCalls) return tripped('pending_calls', s), s.error(f.id, ErrorCode.RateLimited, 'Too many pending calls');
-      return router.call(s, f.id, f.method, f.params);
+      if (local) return runLocal(s, f.id, local, f.params);
+      // Calls are routed by method: one no worker serves would only wait for its deadline. A
+      // name not known yet reloads the directory first (a worker may have just started).
+      if (directory && !directory.has(f.method)) return callUnknown(s, f.id, f.method, f.params);
+      return route(s, f.id, f.method, f.params);
     }
     switch (f.method) {
       case 'auth.refresh':
@@ -274,6 +276,21 @@ export function createGatewayCore(options: GatewayCoreOptions) {
       case 'presence.get':
         return rooms.presence(s, f.id, f.params.room);
     }
+  }
+
+  async function runLocal(s: Session, id: Id, local: NonNullable<ReturnType<typeof systemMethod>>, params: unknown) {
+    s.result(id, await local(params, { session: s, started, gatewayId: o.gatewayId, broker, describe: o.describe, connections: connections.size }));
+  }
+
+  async function callUnknown(s: Session, id: Id, method: string, params: unknown) {
+    if (!(await directory!.check(method))) return s.error(id, ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    return route(s, id, method, params);
+  }
+
+  function route(s: Session, id: Id, method: string, params: unknown) {
+    // Checked right before the call counts as pending (same tick), so concurrent frames cannot all pass it.
+    if (s.pending >= o.maxPendingCalls) return tripped('pending_calls', s), s.error(id, ErrorCode.RateLimited, 'Too many pending calls');
+    return router.call(s, id, method, params);
   }
 
   /** A frame that did not decode: its error, or for an unreadable `auth` frame, the close a bad token gets. */
@@ -322,11 +339,18 @@ export function createGatewayCore(options: GatewayCoreOptions) {
           if (Buffer.byteLength(raw) > o.maxFrameBytes) return s.error(readId(raw), ErrorCode.PayloadTooLarge, 'Payload too large');
           const d = decode(raw);
           if (!d.ok) return refuse(s, d.error, raw);
-          handle(s, d.frame).catch((error: unknown) => {
+          const failed = (error: unknown) => {
             log?.error({ err: error, conn: s.id }, 'frame handling failed');
             o.hooks?.brokerError?.('frame', error);
             s.error('id' in d.frame ? d.frame.id : null, ErrorCode.InternalError, 'Internal error');
-          });
+          };
+          let handled: void | Promise<void>;
+          try {
+            handled = handle(s, d.frame);
+          } catch (error) {
+            return failed(error);
+          }
+          handled?.catch(failed);
         },
         /** Frames that are not text. */
         binary() {

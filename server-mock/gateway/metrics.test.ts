@@ -45,6 +45,10 @@ describe('createMetrics', () => {
     expect(sample(text, 'tether_call_duration_seconds_bucket{le="0.005",method="orders.create"}')).toBe(2);
     expect(sample(text, 'tether_call_duration_seconds_bucket{le="10",method="orders.create"}')).toBe(2);
     expect(sample(text, 'tether_call_duration_seconds_count{method="orders.create"}')).toBe(3);
+    expect(sample(text, 'tether_call_duration_seconds_bucket{le="+Inf",method="orders.create"}')).toBe(3);
+    expect(sample(text, 'tether_call_duration_seconds_sum{method="orders.create"}')).toBeCloseTo(30.0034);
+    expect(text).toContain('# TYPE tether_call_duration_seconds histogram');
+    expect(text).toContain('# TYPE tether_calls_total counter');
   });
 
   it('folds method names past the cap into (other), so clients cannot grow the registry', async () => {

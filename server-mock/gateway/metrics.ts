@@ -8,13 +8,15 @@
  * it; the other labels take values from fixed lists, anything else counting as `other`.
  */
 import { LIMIT_NAMES, type LimitName } from './limits-defaults.ts';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createCallMetrics } from './call-metrics.ts';
 import type { Target } from '../broker/broker.ts';
 import { REFUSAL_KINDS, type RefusalKind } from './auth.ts';
 import { ROOM_DECIDERS, type RoomAction, type RoomDecider } from './room-policy.ts';
 
 /** How a call ended: answered, answered with an error, no answer in time, or refused before reaching a worker. */
-export type CallOutcome = 'ok' | 'error' | 'timeout' | 'rejected';
+export type { CallOutcome } from './call-metrics.ts';
+import type { CallOutcome } from './call-metrics.ts';
 /** The kind of an event, as the `kind` label spells it. */
 export type EventKind = 'notification' | 'broadcast' | 'room';
 
@@ -85,19 +87,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
 
   const connections = new Gauge({ name: 'tether_connections', help: 'Open WebSocket connections.', registers: [registry] });
-  const calls = new Counter({
-    name: 'tether_calls_total',
-    help: 'Calls finished, by method and outcome (ok, error, timeout, rejected).',
-    labelNames: ['method', 'outcome'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'tether_call_duration_seconds',
-    help: 'Time from receiving a call to sending its answer.',
-    labelNames: ['method'] as const,
-    buckets: CALL_BUCKETS,
-    registers: [registry],
-  });
+  const calls = createCallMetrics(registry, CALL_BUCKETS);
   const brokerErrors = new Counter({
     name: 'tether_broker_errors_total',
     help: 'Failed broker operations, by operation.',
@@ -156,11 +146,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry,
     connectionOpened: () => connections.inc(),
     connectionClosed: () => connections.dec(),
-    callDone(method, outcome, seconds) {
-      const label = methodLabel(method);
-      calls.labels(label, outcome).inc();
-      duration.labels(label).observe(seconds);
-    },
+    callDone: (method, outcome, seconds) => calls.done(methodLabel(method), outcome, seconds),
     brokerError: (op) => brokerErrors.labels(cap(op)).inc(),
     eventPublished: (target) => events.labels(KIND_OF[target.kind]).inc(),
     limitTripped: (limit) => limitTrips.labels(oneOf(LIMIT_NAMES, limit)).inc(),

@@ -6,7 +6,7 @@
  * replay itself goes out at the pace the client reads it.
  */
 import type { JWTPayload } from 'jose';
-import { compareOffsets, type Id } from 'tether-rpc/protocol';
+import { compareOffsets, ErrorCode, type Id } from 'tether-rpc/protocol';
 import { createRateLimit } from './rate-limit.ts';
 
 /** What the gateway needs from a transport (a `ws` socket, or a test double). */
@@ -98,7 +98,14 @@ export class Session {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
   result(id: Id, result: unknown) {
-    this.send({ jsonrpc: '2.0', id, result });
+    let text: string;
+    try {
+      text = JSON.stringify({ jsonrpc: '2.0', id, result });
+    } catch {
+      // A result JSON cannot carry (a BigInt, a cycle) reaches no client, on any broker.
+      return this.error(id, ErrorCode.InternalError, 'Reply is not JSON');
+    }
+    this.send(text);
   }
   error(id: Id | null, code: number, message: string, data?: unknown) {
     this.send({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });

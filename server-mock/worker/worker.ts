@@ -41,43 +41,41 @@ export function createWorker(o: WorkerOptions): Worker {
   const table = new Map(o.methods.map((m) => [m.name, m]));
   if (table.size !== o.methods.length) throw new Error('createWorker: two methods share a name');
 
-  const context = (req: CallRequest): MethodContext => ({
-    user: req.user,
-    conn: req.conn,
-    gateway: req.gateway,
-    worker: name,
-    callId: req.id,
-    deadline: req.deadline,
-    // Made on first use: an AbortSignal.timeout per call costs a timer and GC work that most handlers never need.
-    get signal() {
-      const signal = AbortSignal.timeout(Math.max(0, req.deadline - Date.now()));
-      Object.defineProperty(this, 'signal', { value: signal });
-      return signal;
-    },
-    notify: (user, type, data, message) => o.broker.publish({ kind: 'user', user }, { type, data, ...(message ? { message } : {}) }),
-    toRoom: (room, event, data) => o.broker.publish({ kind: 'room', room }, { event, data }),
-    broadcast: (type, data, message) => o.broker.publish({ kind: 'broadcast' }, { type, data, ...(message ? { message } : {}) }),
-  });
-
-  async function run(req: CallRequest): Promise<Answer> {
-    const method = table.get(req.method);
-    if (!method) return fail(ErrorCode.MethodNotFound, `Method not found: ${req.method}`);
-    const params = await validate(method.params, req.params);
-    if (params.issues) return fail(ErrorCode.InvalidParams, 'Invalid params', { issues: toIssues(params.issues) });
-    let output: unknown;
-    try {
-      output = await method.handler(params.value, context(req));
-    } catch (error) {
-      if (error instanceof RpcError) return fail(error.code, error.message, error.data);
-      o.logger?.error({ err: error, method: req.method, callId: req.id }, 'handler failed');
-      return fail(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
-    }
-    const result = await validate(method.result, output);
-    if (result.issues) {
+  const broker = o.broker;
+  const failed = (req: CallRequest, error: unknown): Answer => {
+    if (error instanceof RpcError) return fail(error.code, error.message, error.data);
+    o.logger?.error({ err: error, method: req.method, callId: req.id }, 'handler failed');
+    return fail(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+  };
+  const checked = (req: CallRequest, method: MethodDefinition, output: unknown): Answer | Promise<Answer> =>
+    then(validate(method.result, output), (result) => {
+      if (!result.issues) return { result: result.value };
       o.logger?.error({ method: req.method, issues: result.issues }, 'handler returned an invalid result');
       return fail(ErrorCode.InternalError, 'Invalid result', { issues: toIssues(result.issues) });
-    }
-    return { result: result.value };
+    });
+
+  /**
+   * Validate, run, validate. Without a promise as long as each step answers at once (zod
+   * validates synchronously, many handlers return a value): every `await` is a microtask turn
+   * and a promise or two per call.
+   */
+  function run(req: CallRequest): Answer | Promise<Answer> {
+    const method = table.get(req.method);
+    if (!method) return fail(ErrorCode.MethodNotFound, `Method not found: ${req.method}`);
+    return then(validate(method.params, req.params), (params) => {
+      if (params.issues) return fail(ErrorCode.InvalidParams, 'Invalid params', { issues: toIssues(params.issues) });
+      let output: unknown;
+      try {
+        output = method.handler(params.value, new CallContext(req, name, broker));
+      } catch (error) {
+        return failed(req, error);
+      }
+      if (!isThenable(output)) return checked(req, method, output);
+      return Promise.resolve(output).then(
+        (value) => checked(req, method, value),
+        (error: unknown) => failed(req, error),
+      );
+    });
   }
 
   const consumer = o.broker.consume(name, run, { ...o, methods: [...table.keys()] });
@@ -108,10 +106,55 @@ export function createWorker(o: WorkerOptions): Worker {
   };
 }
 
-/** Run a Standard Schema (sync when the library can, as zod does). */
-async function validate(schema: StandardSchema, value: unknown) {
-  const r = schema['~standard'].validate(value);
-  return r instanceof Promise ? await r : r;
+/**
+ * What a handler knows about its call. A class rather than an object literal per call: the
+ * methods are shared, and an idle field costs nothing until read.
+ */
+class CallContext implements MethodContext {
+  readonly user: string;
+  readonly conn: string;
+  readonly gateway: string;
+  readonly callId: string;
+  readonly deadline: number;
+  private aborts: AbortSignal | undefined;
+  constructor(
+    req: CallRequest,
+    readonly worker: string,
+    private readonly broker: Broker,
+  ) {
+    this.user = req.user;
+    this.conn = req.conn;
+    this.gateway = req.gateway;
+    this.callId = req.id;
+    this.deadline = req.deadline;
+  }
+  /** Made on first use: an AbortSignal.timeout per call costs a timer and GC work that most handlers never need. */
+  get signal(): AbortSignal {
+    return (this.aborts ??= AbortSignal.timeout(Math.max(0, this.deadline - Date.now())));
+  }
+  // Getters that hand out functions bound to this call, so `({ notify }) => notify(…)` works as
+  // with a plain object, while a call that never pushes makes none of them.
+  get notify(): MethodContext['notify'] {
+    return (user, type, data, message) => this.broker.publish({ kind: 'user', user }, { type, data, ...(message ? { message } : {}) });
+  }
+  get toRoom(): MethodContext['toRoom'] {
+    return (room, event, data) => this.broker.publish({ kind: 'room', room }, { event, data });
+  }
+  get broadcast(): MethodContext['broadcast'] {
+    return (type, data, message) => this.broker.publish({ kind: 'broadcast' }, { type, data, ...(message ? { message } : {}) });
+  }
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+
+/** `f(value)`, or once `value` settles when it is a promise. */
+function then<T, U>(value: T | PromiseLike<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return isThenable(value) ? Promise.resolve(value).then(f) : f(value);
+}
+
+/** Run a Standard Schema: its result at once when the library validates synchronously, as zod does. */
+function validate(schema: StandardSchema, value: unknown) {
+  return schema['~standard'].validate(value);
 }
 
 /** JSON Schema of every method, for `system.describe`. */
