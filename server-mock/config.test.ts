@@ -52,6 +52,7 @@ describe('loadGatewayConfig', () => {
       maxConnectionsPerUser: 100,
       callsPerSecondPerUser: 100,
       maxPreauthPerAddress: 50,
+      upgradesPerSecond: 500,
       maxFramesBeforeAuth: 1,
     });
     for (const k of ['redisUrl', 'jwksUrl', 'jwtIssuer', 'jwtAudience', 'apiKey', 'rpcProxyUrl', 'roomProxyUrl'] as const) expect(c[k]).toBeUndefined();
@@ -99,6 +100,7 @@ describe('loadGatewayConfig', () => {
         MAX_CONNECTIONS_PER_USER: '5',
         CALLS_PER_SECOND_PER_USER: '20',
         MAX_PREAUTH_PER_ADDRESS: '10',
+        UPGRADES_PER_SECOND: '200',
         MAX_FRAMES_BEFORE_AUTH: '3',
       },
       [],
@@ -143,6 +145,7 @@ describe('loadGatewayConfig', () => {
       maxConnectionsPerUser: 5,
       callsPerSecondPerUser: 20,
       maxPreauthPerAddress: 10,
+      upgradesPerSecond: 200,
       maxFramesBeforeAuth: 3,
     });
   });

@@ -140,6 +140,7 @@ const GatewaySchema = z.object({
   maxConnectionsPerUser: count().default(L.maxConnectionsPerUser),
   callsPerSecondPerUser: rate.default(L.callsPerSecondPerUser),
   maxPreauthPerAddress: count().default(L.maxPreauthPerAddress),
+  upgradesPerSecond: rate.default(L.upgradesPerSecond),
   maxFramesBeforeAuth: count().default(L.maxFramesBeforeAuth),
   /** Key of `POST /api/publish`; absent: the publish API is disabled (404). */
   apiKey: apiKey.optional(),
@@ -195,6 +196,7 @@ const GATEWAY_NAMES: Names<typeof GatewaySchema> = {
   maxConnectionsPerUser: { env: 'MAX_CONNECTIONS_PER_USER' },
   callsPerSecondPerUser: { env: 'CALLS_PER_SECOND_PER_USER' },
   maxPreauthPerAddress: { env: 'MAX_PREAUTH_PER_ADDRESS' },
+  upgradesPerSecond: { env: 'UPGRADES_PER_SECOND' },
   maxFramesBeforeAuth: { env: 'MAX_FRAMES_BEFORE_AUTH' },
   apiKey: { env: 'API_KEY', secret: true },
   allowedOrigins: { env: 'ALLOWED_ORIGINS' },

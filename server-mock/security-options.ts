@@ -50,6 +50,7 @@ export function limitOptions(c: GatewayConfig): LimitOptions {
     maxConnectionsPerUser: c.maxConnectionsPerUser,
     callsPerSecondPerUser: c.callsPerSecondPerUser,
     maxPreauthPerAddress: c.maxPreauthPerAddress,
+    upgradesPerSecond: c.upgradesPerSecond,
     maxFramesBeforeAuth: c.maxFramesBeforeAuth,
   };
 }

@@ -43,6 +43,8 @@ export interface GatewayCoreOptions {
   maxConnectionsPerUser?: number;
   /** Sockets one address may hold open before they authenticate; more are refused (HTTP 429). */
   maxPreauthPerAddress?: number;
+  /** New sockets the gateway takes per second (a burst of as many); past it, upgrades get 503. @default 500 */
+  upgradesPerSecond?: number;
   /** Frames a socket may send before its `auth` frame, that one included: the next closes it (4008). */
   maxFramesBeforeAuth?: number;
   maxBufferedBytes?: number;
@@ -158,6 +160,12 @@ export function createGatewayCore(options: GatewayCoreOptions) {
   const connections = new Set<Session>();
   /** Sockets that have not authenticated yet, by address. */
   const preauth = new Map<string, number>();
+  /**
+   * New sockets per second for the whole gateway: after a crash or restart all its clients come
+   * back at once, and a new process would answer every upgrade queued while it started in one
+   * burst. Past the rate they are refused (503), and each client spreads its next retry.
+   */
+  const admission = createRateLimit(o.upgradesPerSecond);
   /** Per user: the rate limit shared by their connections here, and how many they hold. */
   const users = new Map<string, { limit: ReturnType<typeof createRateLimit>; connections: number }>();
   let draining = false;
@@ -308,11 +316,16 @@ export function createGatewayCore(options: GatewayCoreOptions) {
   return {
     gatewayId: o.gatewayId,
 
-    /** May another socket from `address` open before it authenticates? (Asked before the upgrade.) */
-    admits(address: string) {
-      if ((preauth.get(address) ?? 0) < o.maxPreauthPerAddress) return true;
-      tripped('preauth_per_address', undefined, { address });
-      return false;
+    /**
+     * May another socket from `address` open? (Asked before the upgrade.) Why not: too many of
+     * its sockets wait to authenticate (`preauth`), or the gateway takes no more this second (`busy`).
+     */
+    admits(address: string): 'preauth' | 'busy' | undefined {
+      if ((preauth.get(address) ?? 0) >= o.maxPreauthPerAddress) {
+        tripped('preauth_per_address', undefined, { address });
+        return 'preauth';
+      }
+      return admission.take() ? undefined : 'busy';
     },
 
     /** A new transport connection. Feed it frames with `receive`, and tell it when it closed. */

@@ -23,7 +23,7 @@ export type EventKind = 'notification' | 'broadcast' | 'room';
 export { LIMIT_NAMES, type LimitName } from './limits-defaults.ts';
 
 /** Why an upgrade to WebSocket was refused, as the `reason` label spells it. */
-export const UPGRADE_REFUSALS = ['origin', 'subprotocol', 'draining', 'preauth'] as const;
+export const UPGRADE_REFUSALS = ['origin', 'subprotocol', 'draining', 'preauth', 'busy'] as const;
 export type UpgradeRefusal = (typeof UPGRADE_REFUSALS)[number];
 
 export interface MetricsOptions {

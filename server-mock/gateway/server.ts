@@ -91,8 +91,8 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const origin = req.headers.origin;
-    const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refuse = (status: number, text: string, headers = '') => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
     };
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!accepting) {
@@ -103,9 +103,15 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
       refused(req, 'origin', origin ? 'upgrade refused: Origin not allowed' : 'upgrade refused: no Origin header', { origin: clip(origin) ?? null });
       return refuse(403, 'Forbidden');
     }
-    if (!core.admits(address)) {
+    const refusal = core.admits(address);
+    if (refusal === 'preauth') {
       refused(req, 'preauth', 'upgrade refused: too many sockets from this address waiting to authenticate', { address });
       return refuse(429, 'Too Many Requests');
+    }
+    if (refusal === 'busy') {
+      // Not a warn line each: in a reconnect storm there are hundreds a second; the metric counts them.
+      o.onUpgradeRefused?.('busy');
+      return refuse(503, 'Service Unavailable', 'Retry-After: 1\r\n');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (ws.protocol !== SUBPROTOCOL) {

@@ -163,3 +163,22 @@ it('asks for a new token at most about once per token lifetime, for 5 s, 30 s an
   expect(asked[3600]).toBe(1);
   for (const c of clients) expect(c.getSnapshot().state).toBe('connected');
 }, 20_000);
+
+it('takes at most UPGRADES_PER_SECOND new sockets a second: a crowd coming back at once gets 503 with Retry-After, then in', async () => {
+  const s = await start({ UPGRADES_PER_SECOND: '10' });
+  const outcomes = await Promise.all(
+    Array.from({ length: 25 }, () => {
+      const ws = new WebSocket(s.gateway.url, 'tether.v1');
+      return new Promise<string>((resolve) => {
+        ws.on('open', () => (resolve('open'), ws.close()));
+        ws.on('unexpected-response', (_req, res) => resolve(`http ${res.statusCode} retry-after ${res.headers['retry-after']}`));
+        ws.on('error', () => {});
+      });
+    }),
+  );
+  expect(outcomes.filter((o) => o === 'open').length).toBeLessThanOrEqual(11);
+  expect(outcomes.filter((o) => o === 'http 503 retry-after 1').length).toBeGreaterThanOrEqual(14);
+  // The rate refills: a second later, sockets open again.
+  await sleep(1100);
+  expect((await s.as('alice')).auth.result).toBeDefined();
+});
