@@ -165,9 +165,9 @@ it('asks for a new token at most about once per token lifetime, for 5 s, 30 s an
 }, 20_000);
 
 it('takes at most UPGRADES_PER_SECOND new sockets a second: a crowd coming back at once gets 503 with Retry-After, then in', async () => {
-  const s = await start({ UPGRADES_PER_SECOND: '10' });
+  const s = await start({ UPGRADES_PER_SECOND: '40' });
   const outcomes = await Promise.all(
-    Array.from({ length: 25 }, () => {
+    Array.from({ length: 50 }, () => {
       const ws = new WebSocket(s.gateway.url, 'tether.v1');
       return new Promise<string>((resolve) => {
         ws.on('open', () => (resolve('open'), ws.close()));
@@ -176,8 +176,11 @@ it('takes at most UPGRADES_PER_SECOND new sockets a second: a crowd coming back 
       });
     }),
   );
-  expect(outcomes.filter((o) => o === 'open').length).toBeLessThanOrEqual(11);
-  expect(outcomes.filter((o) => o === 'http 503 retry-after 1').length).toBeGreaterThanOrEqual(14);
+  // A burst of a quarter second's worth (10), and what refills while they arrive.
+  const opened = outcomes.filter((o) => o === 'open').length;
+  expect(opened).toBeGreaterThanOrEqual(10);
+  expect(opened).toBeLessThanOrEqual(20);
+  expect(outcomes.filter((o) => o === 'http 503 retry-after 1')).toHaveLength(50 - opened);
   // The rate refills: a second later, sockets open again.
   await sleep(1100);
   expect((await s.as('alice')).auth.result).toBeDefined();
