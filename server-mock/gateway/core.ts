@@ -43,7 +43,7 @@ export interface GatewayCoreOptions {
   maxConnectionsPerUser?: number;
   /** Sockets one address may hold open before they authenticate; more are refused (HTTP 429). */
   maxPreauthPerAddress?: number;
-  /** New sockets the gateway takes per second (a burst of a tenth of it); past it, upgrades get 503. @default 500 */
+  /** New sockets the gateway takes per second (a burst of a fifth of it); past it, upgrades get 503. @default 500 */
   upgradesPerSecond?: number;
   /** Frames a socket may send before its `auth` frame, that one included: the next closes it (4008). */
   maxFramesBeforeAuth?: number;
@@ -165,9 +165,9 @@ export function createGatewayCore(options: GatewayCoreOptions) {
    * back at once, and a new process would answer every upgrade queued while it started in one
    * burst. Past the rate they are refused (503), and each client spreads its next retry.
    */
-  // A tenth of a second's worth at once: no one second then takes much more than the rate (a full
+  // A fifth of a second's worth at once: no one second then takes much more than the rate (a full
   // second's burst plus a second's refill would be twice the rate).
-  const admission = createRateLimit(o.upgradesPerSecond, Date.now, Math.max(1, o.upgradesPerSecond / 10));
+  const admission = createRateLimit(o.upgradesPerSecond, Date.now, Math.max(1, o.upgradesPerSecond / 5));
   /** Per user: the rate limit shared by their connections here, and how many they hold. */
   const users = new Map<string, { limit: ReturnType<typeof createRateLimit>; connections: number }>();
   let draining = false;

@@ -14,7 +14,7 @@ export const LIMIT_DEFAULTS = {
   /** Sockets from one address that have not authenticated yet; unauthenticated sockets cost memory and a timer. Metric: `preauth_per_address`. */
   maxPreauthPerAddress: 50,
   /**
-   * New sockets this gateway takes per second (a burst of a tenth of a second's worth); past it, upgrades
+   * New sockets this gateway takes per second (a burst of a fifth of a second's worth); past it, upgrades
    * are refused with 503 and clients retry spread over their restart window. Keeps the crowd that
    * comes back after a crash or restart from arriving in one burst. Refusal reason: `busy`.
    */
