@@ -34,6 +34,7 @@ describe('security options from configuration', () => {
       maxConnectionsPerUser: 100,
       callsPerSecondPerUser: 100,
       maxPreauthPerAddress: 50,
+      upgradesPerSecond: 500,
       maxFramesBeforeAuth: 1,
     });
   });
