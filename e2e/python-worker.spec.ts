@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { signDevToken } from '../server-mock/gateway/auth.ts';
-import { pythonMissing, runPythonWorker, stopPythonWorkers } from '../server-mock/python/processes.ts';
+import { pythonMissing, runPythonWorker } from '../server-mock/python/processes.ts';
 import { freePort, runCli, stopAll } from '../server-mock/testing/processes.ts';
 import { dropKeys, expect, REDIS_URL, test, uid } from './fixtures.ts';
 
@@ -84,7 +84,6 @@ test.describe('a Python worker behind the gateway, called from Chromium through 
   });
 
   test.afterAll(async () => {
-    await stopPythonWorkers();
     await stopAll();
     web?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

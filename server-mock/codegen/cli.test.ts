@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { nanoid } from 'nanoid';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describePythonModule, runPythonWorker, stopPythonWorkers } from '../python/processes.ts';
+import { describePythonModule, runPythonWorker } from '../python/processes.ts';
 import { describeWithPython } from '../python/testing.ts';
 import { freePort, runCli, stopAll } from '../testing/processes.ts';
 import { describeWithRedis, redisUrl } from '../testing/redis.ts';
@@ -39,7 +39,6 @@ await describeWithRedis('tether-codegen', () => {
       url = `ws://127.0.0.1:${port}`;
     }, 30_000);
     afterAll(async () => {
-      await stopPythonWorkers();
       await stopAll();
       rmSync(dir, { recursive: true, force: true });
     });

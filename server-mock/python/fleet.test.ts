@@ -15,7 +15,7 @@ import { signDevToken } from '../gateway/auth.ts';
 import { freePort, runCli, stopAll } from '../testing/processes.ts';
 import { describeWithRedis, redisUrl } from '../testing/redis.ts';
 import { until } from '../testing/system.ts';
-import { describeWithPython, runPythonWorker, stopPythonWorkers } from './testing.ts';
+import { describeWithPython, runPythonWorker } from './testing.ts';
 
 const SECRET = 'fleet-test-secret-fleet-test-secret-fleet';
 const CLAIM_IDLE_MS = '600';
@@ -46,13 +46,11 @@ await describeWithRedis('mixed fleet on Redis', () => {
 
     afterEach(async () => {
       for (const c of clients.splice(0)) c.close();
-      await stopPythonWorkers();
       await stopAll();
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length) await redis.del(...keys);
     });
     afterAll(async () => {
-      await stopPythonWorkers();
       await stopAll();
       redis.disconnect();
     });

@@ -1,10 +1,12 @@
 /**
  * The Python worker as a process for the cross-language tests (vitest and Playwright): which
- * interpreter runs it, what it is missing, starting and stopping `python -m tether_worker`.
+ * interpreter runs it, what it is missing, starting `python -m tether_worker` (stopped, like every
+ * process the tests start, by `stopAll()` of `../testing/processes.ts`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnReady } from '../testing/processes.ts';
 
 /** `$TETHER_PYTHON`, else Debian's /usr/bin/python3 (the `python3` first on PATH may be another one without the packages). */
 export const python = process.env.TETHER_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -29,34 +31,7 @@ export function describePythonModule(module: string): unknown {
   return JSON.parse(out.stdout) as unknown;
 }
 
-/** `python -m tether_worker <module>` as a child process, resolved once its log says it is running. */
-export async function runPythonWorker(module: string, env: Record<string, string>): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(python, ['-m', 'tether_worker', module], { cwd: pythonRoot, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  pythonChildren.add(child);
-  child.on('exit', () => pythonChildren.delete(child));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Python worker did not start:\n${out}`)), 15_000);
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('worker running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the Python worker exited with ${code}:\n${out}`));
-    });
-  });
-  return Object.assign(child, { output: () => out });
-}
-
-const pythonChildren = new Set<ChildProcess>();
-
-/** SIGKILL every Python worker still running. */
-export async function stopPythonWorkers() {
-  await Promise.all([...pythonChildren].map((c) => new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.kill('SIGKILL')))));
+/** `python -m tether_worker <module>` as a child process (`stopAll()` kills it), resolved once its log says it is running. */
+export function runPythonWorker(module: string, env: Record<string, string>): Promise<ChildProcess & { output: () => string }> {
+  return spawnReady('the Python worker', python, ['-m', 'tether_worker', module], { cwd: pythonRoot, env: { ...process.env, LOG_LEVEL: 'info', ...env } }, 'worker running');
 }

@@ -6,7 +6,7 @@
 import { describe, it } from 'vitest';
 import { INSTALL, pythonMissing } from './processes.ts';
 
-export { describePythonModule, runPythonWorker, stopPythonWorkers } from './processes.ts';
+export { describePythonModule, runPythonWorker } from './processes.ts';
 
 /** `describe(name, body)` when the Python worker can run; otherwise a skip (locally) or a failure (CI). */
 export function describeWithPython(name: string, body: () => void) {

@@ -31,17 +31,28 @@ export async function runCli(
   options: { entry?: string } = {},
 ): Promise<ChildProcess & { output: () => string }> {
   const methods = cli === 'worker' || cli === 'dev' ? { WORKER_MODULE: 'demo/methods.ts' } : {};
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? scripts[cli]], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...methods, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // The development servers print their banner last, once everything is up.
+  const ready = cli === 'worker' ? 'worker running' : cli === 'gateway' ? 'gateway listening' : 'health  ';
+  return spawnReady(cli, process.execPath, ['--import', 'tsx', options.entry ?? scripts[cli]], { env: { ...process.env, LOG_LEVEL: 'info', ...methods, ...env } }, ready);
+}
+
+/**
+ * Run `command` as a child that `stopAll()` reaches; resolves once its output (stdout or stderr)
+ * contains `ready`, rejects if it exits first or says nothing of the kind within 15 s.
+ */
+export async function spawnReady(
+  what: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env: NodeJS.ProcessEnv },
+  ready: string,
+): Promise<ChildProcess & { output: () => string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
-  // The development servers print their banner last, once everything is up.
-  const ready = cli === 'worker' ? 'worker running' : cli === 'gateway' ? 'gateway listening' : 'health  ';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${cli} did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${out}`)), 15_000);
     const read = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes(ready)) {
@@ -53,7 +64,7 @@ export async function runCli(
     child.stderr!.on('data', read);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${cli} exited with ${code}:\n${out}`));
+      reject(new Error(`${what} exited with ${code}:\n${out}`));
     });
   });
   return Object.assign(child, { output: () => out });
