@@ -90,6 +90,10 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server leaves an upgrading socket without an 'error' listener: a client that
+    // resets while it is refused would throw out of the process. `ws` takes over once it upgrades.
+    const gone = () => socket.destroy();
+    socket.on('error', gone);
     const origin = req.headers.origin;
     const refuse = (status: number, text: string, headers = '') => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
@@ -113,6 +117,7 @@ export async function startGateway(o: GatewayServerOptions): Promise<GatewayServ
       o.onUpgradeRefused?.('busy');
       return refuse(503, 'Service Unavailable', 'Retry-After: 1\r\n');
     }
+    socket.off('error', gone);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (ws.protocol !== SUBPROTOCOL) {
         refused(req, 'subprotocol', 'upgrade refused: unsupported subprotocol', { offered: clip(req.headers['sec-websocket-protocol']) ?? null, expected: SUBPROTOCOL });

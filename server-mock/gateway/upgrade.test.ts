@@ -99,3 +99,33 @@ describe('refused upgrades', () => {
     expect(warnings()).toEqual([]);
   });
 });
+
+describe('a client that resets the connection while its upgrade is refused', () => {
+  it('costs the gateway nothing: no uncaught socket error, and the next client is served', async () => {
+    const { gateway } = await start({ allowedOrigins: ['https://app.example.com'] });
+    const { createConnection } = await import('node:net');
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const s = createConnection(gateway.port, '127.0.0.1');
+        await new Promise((r) => s.once('connect', r));
+        s.on('error', () => {});
+        s.write(
+          'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+            `Sec-WebSocket-Key: ${Buffer.from(nanoid(16)).toString('base64')}\r\nSec-WebSocket-Protocol: tether.v1\r\nOrigin: https://evil.example\r\n\r\n`,
+        );
+        // Gone before the refusal is written: the gateway's write meets a reset.
+        s.resetAndDestroy();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(errors).toEqual([]);
+    const next = new WebSocket(gateway.url, 'tether.v1', { origin: 'https://app.example.com' });
+    await new Promise((resolve, reject) => (next.once('open', resolve), next.once('error', reject)));
+    next.close();
+  });
+});
